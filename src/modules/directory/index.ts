@@ -1,0 +1,3 @@
+import type { ModuleDefinition } from '../../platform/module.ts';
+
+export const directoryModule: ModuleDefinition = { name: 'directory', scopes: [] };

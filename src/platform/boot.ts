@@ -1,0 +1,104 @@
+/**
+ * Brings the platform up: database, migrations, secrets, reference and demo data, HTTP, worker.
+ * Used by `npm start`, the CLI and the tests, so all three run the same code.
+ */
+import path from 'node:path';
+import type { Config } from './config/index.ts';
+import { openDatabase, queryOne, sql, type Database } from './db/index.ts';
+import { migrate } from './db/migrate.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { systemActor, silentLogger, type Ctx, type Logger } from './context.ts';
+import { HandlerRegistry } from './events/outbox.ts';
+import { Dispatcher } from './events/dispatcher.ts';
+import { ensureSecret } from './secrets.ts';
+import { buildHttpApp, type App } from './http/app.ts';
+import { registerPlatformRoutes } from './routes.ts';
+import type { Authenticator } from './auth/index.ts';
+import type { ModuleDefinition, PlatformServices } from './module.ts';
+import { pruneRateLimits } from './http/rate-limit.ts';
+
+export interface PlatformOptions {
+  config: Config;
+  modules: ModuleDefinition[];
+  /** Builds the authenticator once services exist (the identity module's). */
+  authenticator: (services: PlatformServices) => Authenticator;
+  clock?: Clock;
+  log?: Logger;
+  /** An already open database (tests); otherwise opened from config. */
+  database?: Database;
+  /** Run the outbox dispatcher in this process (default: when config.roles has 'worker'). */
+  worker?: boolean;
+}
+
+export interface Platform {
+  services: PlatformServices;
+  app: App;
+  dispatcher: Dispatcher;
+  /** true when this start found an empty database and loaded demo data. */
+  seededDemo: boolean;
+  systemCtx(): Ctx;
+  close(): Promise<void>;
+}
+
+export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? silentLogger;
+  const database =
+    opts.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pgdata') }));
+  await migrate(database);
+  const secret = await ensureSecret(database.db, 'http_hmac');
+
+  const events = new HandlerRegistry();
+  for (const m of opts.modules) for (const h of m.eventHandlers ?? []) events.register(h);
+  let dispatcher: Dispatcher | null = null;
+  const services: PlatformServices = {
+    config,
+    database,
+    clock,
+    log,
+    events,
+    nudgeDispatcher: () => dispatcher?.nudge(),
+  };
+  dispatcher = new Dispatcher({ db: database.db, clock, log, registry: events });
+  const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock, requestId: `system:${Date.now()}`, log });
+
+  for (const m of opts.modules) await m.seedReference?.(systemCtx());
+  let seededDemo = false;
+  if (config.seedDemo) {
+    // First start = no demo marker yet; the marker is written after all modules seeded.
+    const marker = await queryOne<{ name: string }>(database.db, sql`SELECT name FROM platform.secrets WHERE name = 'demo_seeded'`);
+    if (!marker) {
+      for (const m of opts.modules) await m.seedDemo?.(systemCtx());
+      await database.db.execute(sql`INSERT INTO platform.secrets (name, value) VALUES ('demo_seeded', ${clock.now().toISOString()}) ON CONFLICT DO NOTHING`);
+      seededDemo = true;
+    }
+  }
+
+  const app = await buildHttpApp({ services, modules: opts.modules, authenticator: opts.authenticator(services), secret });
+  registerPlatformRoutes(app, { services, modules: opts.modules });
+  for (const m of opts.modules) await m.registerRoutes?.(app, services);
+  await app.ready();
+
+  const runWorker = opts.worker ?? config.roles.includes('worker');
+  let pruneTimer: NodeJS.Timeout | null = null;
+  if (runWorker) {
+    dispatcher.start();
+    pruneTimer = setInterval(() => void pruneRateLimits(systemCtx()).catch(() => undefined), 3600_000);
+    pruneTimer.unref();
+  }
+
+  return {
+    services,
+    app,
+    dispatcher,
+    seededDemo,
+    systemCtx,
+    async close() {
+      if (pruneTimer) clearInterval(pruneTimer);
+      await dispatcher!.stop();
+      await app.close();
+      if (!opts.database) await database.close();
+    },
+  };
+}

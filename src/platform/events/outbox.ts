@@ -1,0 +1,95 @@
+/**
+ * Transactional outbox. publish() writes the event and one delivery per subscribed handler in the
+ * caller's transaction; the dispatcher delivers them at least once, with retries and dead letters.
+ */
+import { newId } from '../ids.ts';
+import { queryRows, sql } from '../db/index.ts';
+import type { Ctx } from '../context.ts';
+
+export interface DomainEvent<P = Record<string, unknown>> {
+  id: string;
+  type: string;
+  orderingKey: string;
+  payload: P;
+  occurredAt: string;
+  requestId: string;
+}
+
+/** A subscriber. Handlers must be idempotent: the event id is the idempotency key. */
+export interface EventHandler {
+  /** Unique name, `module.handler`. */
+  name: string;
+  /** Event types it wants. */
+  types: string[];
+  handle(ctx: Ctx, event: DomainEvent): Promise<void>;
+}
+
+/** Handlers known to this deployment, by event type. Built once at boot from the modules. */
+export class HandlerRegistry {
+  private readonly byType = new Map<string, EventHandler[]>();
+  private readonly byName = new Map<string, EventHandler>();
+
+  register(handler: EventHandler): void {
+    if (this.byName.has(handler.name)) throw new Error(`duplicate event handler ${handler.name}`);
+    this.byName.set(handler.name, handler);
+    for (const t of handler.types) this.byType.set(t, [...(this.byType.get(t) ?? []), handler]);
+  }
+
+  forType(type: string): EventHandler[] {
+    return this.byType.get(type) ?? [];
+  }
+
+  byHandlerName(name: string): EventHandler | undefined {
+    return this.byName.get(name);
+  }
+}
+
+export interface PublishInput {
+  type: string;
+  /** Events with the same key are delivered to a handler in order (e.g. the entity id). */
+  orderingKey: string;
+  payload: Record<string, unknown>;
+}
+
+export async function publish(ctx: Ctx, registry: HandlerRegistry, input: PublishInput): Promise<string> {
+  if (!ctx.tx) throw new Error(`publish(${input.type}) called outside inTransaction()`);
+  const id = newId();
+  const now = ctx.clock.now().toISOString();
+  await ctx.db.execute(sql`
+    INSERT INTO platform.outbox_events (id, type, ordering_key, payload, occurred_at, request_id, actor_user_id)
+    VALUES (${id}, ${input.type}, ${input.orderingKey}, ${JSON.stringify(input.payload)}::jsonb, ${now}, ${ctx.requestId}, ${ctx.actor.userId})`);
+  for (const handler of registry.forType(input.type)) {
+    await ctx.db.execute(sql`
+      INSERT INTO platform.outbox_deliveries (event_id, handler, ordering_key, status, attempts, next_attempt_at, updated_at)
+      VALUES (${id}, ${handler.name}, ${input.orderingKey}, 'pending', 0, ${now}, ${now})`);
+  }
+  return id;
+}
+
+export interface DeadLetter {
+  eventId: string;
+  handler: string;
+  type: string;
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+  payload: unknown;
+}
+
+export async function listDeadLetters(ctx: Ctx, opts: { limit?: number } = {}): Promise<DeadLetter[]> {
+  const rows = await queryRows<{ event_id: string; handler: string; type: string; attempts: number; last_error: string | null; updated_at: Date; payload: unknown }>(
+    ctx.db,
+    sql`SELECT d.event_id, d.handler, e.type, d.attempts, d.last_error, d.updated_at, e.payload
+        FROM platform.outbox_deliveries d JOIN platform.outbox_events e ON e.id = d.event_id
+        WHERE d.status = 'dead' ORDER BY d.updated_at DESC LIMIT ${opts.limit ?? 100}`,
+  );
+  return rows.map((r) => ({
+    eventId: r.event_id,
+    handler: r.handler,
+    type: r.type,
+    attempts: Number(r.attempts),
+    lastError: r.last_error,
+    updatedAt: new Date(r.updated_at).toISOString(),
+    payload: r.payload,
+  }));
+}
