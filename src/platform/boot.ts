@@ -40,12 +40,32 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** The database named by the configuration: DATABASE_URL, or PGlite in DATA_DIR/pgdata. */
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pgdata') });
+}
+
+/**
+ * Reference data of every module (idempotent), then demo data once: on the first call with
+ * `demo`, marked afterwards so later starts and `egov seed --demo` skip it. Returns whether demo
+ * data was loaded now.
+ */
+export async function seedModules(opts: { modules: ModuleDefinition[]; systemCtx: () => Ctx; demo: boolean }): Promise<boolean> {
+  for (const m of opts.modules) await m.seedReference?.(opts.systemCtx());
+  if (!opts.demo) return false;
+  const { db, clock } = opts.systemCtx();
+  const marker = await queryOne<{ name: string }>(db, sql`SELECT name FROM platform.secrets WHERE name = 'demo_seeded'`);
+  if (marker) return false;
+  for (const m of opts.modules) await m.seedDemo?.(opts.systemCtx());
+  await db.execute(sql`INSERT INTO platform.secrets (name, value) VALUES ('demo_seeded', ${clock.now().toISOString()}) ON CONFLICT DO NOTHING`);
+  return true;
+}
+
 export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
   const { config } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger;
-  const database =
-    opts.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pgdata') }));
+  const database = opts.database ?? (await openConfiguredDatabase(config));
   await migrate(database);
   const secret = await ensureSecret(database.db, 'http_hmac');
 
@@ -58,22 +78,13 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
     clock,
     log,
     events,
+    scopes: opts.modules.flatMap((m) => m.scopes),
     nudgeDispatcher: () => dispatcher?.nudge(),
   };
   dispatcher = new Dispatcher({ db: database.db, clock, log, registry: events });
   const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock, requestId: `system:${Date.now()}`, log });
 
-  for (const m of opts.modules) await m.seedReference?.(systemCtx());
-  let seededDemo = false;
-  if (config.seedDemo) {
-    // First start = no demo marker yet; the marker is written after all modules seeded.
-    const marker = await queryOne<{ name: string }>(database.db, sql`SELECT name FROM platform.secrets WHERE name = 'demo_seeded'`);
-    if (!marker) {
-      for (const m of opts.modules) await m.seedDemo?.(systemCtx());
-      await database.db.execute(sql`INSERT INTO platform.secrets (name, value) VALUES ('demo_seeded', ${clock.now().toISOString()}) ON CONFLICT DO NOTHING`);
-      seededDemo = true;
-    }
-  }
+  const seededDemo = await seedModules({ modules: opts.modules, systemCtx, demo: config.seedDemo });
 
   const app = await buildHttpApp({ services, modules: opts.modules, authenticator: opts.authenticator(services), secret });
   registerPlatformRoutes(app, { services, modules: opts.modules });

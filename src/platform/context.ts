@@ -11,6 +11,7 @@ export type ActorKind = 'anonymous' | 'staff' | 'citizen' | 'enterprise' | 'serv
 /** One role assignment resolved: the scopes of the role, valid within the unit's region subtree. */
 export interface Grant {
   roleCode: string;
+  roleName: string;
   unitId: string;
   unitName: string;
   /** Region code (GB/T 2260) of the unit. */
@@ -52,7 +53,7 @@ export const systemActor: Actor = {
   kind: 'system',
   userId: null,
   name: '系统',
-  grants: [{ roleCode: 'system', unitId: '', unitName: '平台', regionCode: '', regionPrefix: '', scopes: new Set(['*']) }],
+  grants: [{ roleCode: 'system', roleName: '系统', unitId: '', unitName: '平台', regionCode: '', regionPrefix: '', scopes: new Set(['*']) }],
 };
 
 export function hasScope(actor: Actor, scope: string): boolean {

@@ -39,6 +39,8 @@ export interface PlatformServices {
   clock: Clock;
   log: Logger;
   events: HandlerRegistry;
+  /** Every scope declared by the modules of this deployment (for role management). */
+  scopes: ScopeDefinition[];
   /** Wake the dispatcher after a commit that published events (no-op when no worker runs here). */
   nudgeDispatcher(): void;
 }

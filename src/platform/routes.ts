@@ -39,7 +39,7 @@ export function registerPlatformRoutes(app: App, deps: { services: PlatformServi
         ${items.length === 0 ? html`<p class="empty">暂无待办事项。</p>` : html`<ul class="pending">${items.map((i) => html`<li><a href="${i.href}">${i.title}</a> <span class="count-badge">${i.count}</span></li>`)}</ul>`}
         </section>
         <section aria-labelledby="roles-h"><h2 id="roles-h">我的岗位</h2>
-        <ul>${grants.map((g) => html`<li>${g.unitName} · ${g.roleCode}</li>`)}</ul></section>
+        <ul>${grants.map((g) => html`<li>${g.unitName} · ${g.roleName}</li>`)}</ul></section>
         ${hasScope(req.ctx.actor, 'platform.audit.read') ? html`<p><a href="/workbench/audit">查看审计日志</a></p>` : ''}`,
     });
   });

@@ -51,15 +51,22 @@ export async function startTestPlatform(opts: { clock?: Clock; seedDemo?: boolea
   const { database, drop } = await openTestDatabase();
   const clock = opts.clock ?? systemClock;
   const config = loadConfig({ LOG_LEVEL: 'silent', EGOV_SEED_DEMO: opts.seedDemo ? 'true' : 'false', PORT: '0', DATA_DIR: '/nonexistent-test-dir' });
-  const platform = await bootPlatform({
-    config,
-    modules: opts.modules ?? allModules,
-    authenticator: createAuthenticator,
-    clock,
-    log: silentLogger,
-    database,
-    worker: opts.worker ?? false,
-  });
+  let platform: Platform;
+  try {
+    platform = await bootPlatform({
+      config,
+      modules: opts.modules ?? allModules,
+      authenticator: createAuthenticator,
+      clock,
+      log: silentLogger,
+      database,
+      worker: opts.worker ?? false,
+    });
+  } catch (err) {
+    await database.close();
+    await drop();
+    throw err;
+  }
   return {
     platform,
     database,

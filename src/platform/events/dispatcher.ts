@@ -100,6 +100,7 @@ export class Dispatcher {
     return db.transaction(async (rawTx) => {
       const tx = rawTx as unknown as Db;
       // The oldest due delivery whose key has no older pending delivery for the same handler (per-key order).
+      // Events of one transaction share occurred_at; their UUIDv7 ids (monotonic per process) break the tie.
       const claimed = await queryRows<ClaimedRow>(
         tx,
         sql`SELECT d.event_id, d.handler, d.attempts, e.type, e.ordering_key, e.payload, e.occurred_at, e.request_id
@@ -108,8 +109,8 @@ export class Dispatcher {
               AND NOT EXISTS (
                 SELECT 1 FROM platform.outbox_deliveries older JOIN platform.outbox_events oe ON oe.id = older.event_id
                 WHERE older.handler = d.handler AND older.ordering_key = d.ordering_key
-                  AND older.status = 'pending' AND oe.occurred_at < e.occurred_at)
-            ORDER BY d.next_attempt_at, e.occurred_at
+                  AND older.status = 'pending' AND (oe.occurred_at, oe.id) < (e.occurred_at, e.id))
+            ORDER BY d.next_attempt_at, e.occurred_at, e.id
             LIMIT 1
             FOR UPDATE OF d SKIP LOCKED`,
       );

@@ -93,3 +93,26 @@ export async function listDeadLetters(ctx: Ctx, opts: { limit?: number } = {}): 
     payload: r.payload,
   }));
 }
+
+export interface OutboxStats {
+  pending: number;
+  done: number;
+  dead: number;
+  /** When the oldest pending delivery became due (ISO), or null: how far the dispatcher lags. */
+  oldestPendingDueAt: string | null;
+}
+
+/** Delivery counts by status, for the operations page. */
+export async function outboxStats(ctx: Ctx): Promise<OutboxStats> {
+  const rows = await queryRows<{ status: string; n: string | number; oldest: Date | string | null }>(
+    ctx.db,
+    sql`SELECT status, count(*) AS n, min(next_attempt_at) FILTER (WHERE status = 'pending') AS oldest
+        FROM platform.outbox_deliveries GROUP BY status`,
+  );
+  const stats: OutboxStats = { pending: 0, done: 0, dead: 0, oldestPendingDueAt: null };
+  for (const r of rows) {
+    if (r.status === 'pending' || r.status === 'done' || r.status === 'dead') stats[r.status] = Number(r.n);
+    if (r.oldest) stats.oldestPendingDueAt = new Date(r.oldest).toISOString();
+  }
+  return stats;
+}

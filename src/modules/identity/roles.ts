@@ -1,0 +1,196 @@
+/**
+ * Roles are named sets of scopes. The built-in roles include the three administrators of MLPS
+ * (系统管理员, 安全管理员, 审计管理员); built-in roles' scopes are fixed so no one can merge them.
+ */
+import { newId } from '../../platform/ids.ts';
+import { queryOne, queryRows, sql } from '../../platform/db/index.ts';
+import { audit } from '../../platform/audit/chain.ts';
+import { inTransaction } from '../../platform/transaction.ts';
+import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
+import { hasScope, type Ctx } from '../../platform/context.ts';
+
+export type MlpsAdmin = 'system' | 'security' | 'audit';
+
+export interface Role {
+  id: string;
+  code: string;
+  name: string;
+  description: string;
+  mlpsAdmin: MlpsAdmin | null;
+  requiresMfa: boolean;
+  builtin: boolean;
+  scopes: string[];
+}
+
+export const MLPS_LABELS: Record<MlpsAdmin, string> = { system: '系统管理员', security: '安全管理员', audit: '审计管理员' };
+
+interface BuiltinRole {
+  code: string;
+  name: string;
+  description: string;
+  mlpsAdmin: MlpsAdmin | null;
+  requiresMfa: boolean;
+  scopes: string[];
+}
+
+export const BUILTIN_ROLES: BuiltinRole[] = [
+  {
+    code: 'sys_admin',
+    name: '系统管理员',
+    description: '等保三员之一: 管理账号、组织目录、系统运行; 不能授权, 不能查看审计日志',
+    mlpsAdmin: 'system',
+    requiresMfa: true,
+    scopes: ['identity.user.read', 'identity.user.write', 'identity.service_account.manage', 'directory.unit.read', 'directory.unit.write', 'directory.network.read', 'directory.network.write', 'platform.events.admin'],
+  },
+  {
+    code: 'sec_admin',
+    name: '安全管理员',
+    description: '等保三员之一: 管理角色与授权、解锁账号; 不能建账号, 不能查看审计日志',
+    mlpsAdmin: 'security',
+    requiresMfa: true,
+    scopes: ['identity.user.read', 'identity.user.unlock', 'identity.role.read', 'identity.role.write', 'identity.assignment.write'],
+  },
+  {
+    code: 'audit_admin',
+    name: '审计管理员',
+    description: '等保三员之一: 查看、导出、校验审计日志; 不能修改任何业务数据',
+    mlpsAdmin: 'audit',
+    requiresMfa: true,
+    scopes: ['platform.audit.read', 'platform.audit.export'],
+  },
+  {
+    code: 'unit_admin',
+    name: '单位管理员',
+    description: '管理本辖区的政府机构、网络接入, 查看本辖区账号',
+    mlpsAdmin: null,
+    requiresMfa: true,
+    scopes: ['directory.unit.read', 'directory.unit.write', 'directory.network.read', 'directory.network.write', 'identity.user.read'],
+  },
+  {
+    code: 'citizen_service',
+    name: '政务服务专员',
+    description: '核实办事群众身份: 可查看自然人、法人账号, 说明用途后查看完整身份号码 (每次查看均记入审计)',
+    mlpsAdmin: null,
+    requiresMfa: true,
+    scopes: ['identity.user.read', 'identity.person.read_full'],
+  },
+  {
+    code: 'clerk',
+    name: '工作人员',
+    description: '查看本辖区组织目录',
+    mlpsAdmin: null,
+    requiresMfa: false,
+    scopes: ['directory.unit.read', 'directory.network.read'],
+  },
+];
+
+/** Installs or refreshes the built-in roles (reference data). */
+export async function ensureBuiltinRoles(ctx: Ctx): Promise<void> {
+  await inTransaction(ctx, async (tctx) => {
+    const now = tctx.clock.now().toISOString();
+    for (const r of BUILTIN_ROLES) {
+      const row = await queryOne<{ id: string }>(
+        tctx.db,
+        sql`INSERT INTO identity.roles (id, code, name, description, mlps_admin, requires_mfa, builtin, created_at, updated_at)
+            VALUES (${newId()}, ${r.code}, ${r.name}, ${r.description}, ${r.mlpsAdmin}, ${r.requiresMfa}, true, ${now}, ${now})
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+              mlps_admin = EXCLUDED.mlps_admin, requires_mfa = EXCLUDED.requires_mfa, builtin = true
+            RETURNING id`,
+      );
+      await tctx.db.execute(sql`DELETE FROM identity.role_scopes WHERE role_id = ${row!.id}`);
+      for (const s of r.scopes) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${row!.id}, ${s})`);
+    }
+  });
+}
+
+interface RoleRow {
+  id: string;
+  code: string;
+  name: string;
+  description: string;
+  mlps_admin: MlpsAdmin | null;
+  requires_mfa: boolean;
+  builtin: boolean;
+  scopes: string[] | null;
+}
+
+const toRole = (r: RoleRow): Role => ({
+  id: r.id,
+  code: r.code,
+  name: r.name,
+  description: r.description,
+  mlpsAdmin: r.mlps_admin,
+  requiresMfa: r.requires_mfa,
+  builtin: r.builtin,
+  scopes: (r.scopes ?? []).filter(Boolean).sort(),
+});
+
+export async function listRoles(ctx: Ctx): Promise<Role[]> {
+  const rows = await queryRows<RoleRow>(
+    ctx.db,
+    sql`SELECT r.*, array_agg(s.scope ORDER BY s.scope) AS scopes FROM identity.roles r
+        LEFT JOIN identity.role_scopes s ON s.role_id = r.id GROUP BY r.id ORDER BY r.builtin DESC, r.code`,
+  );
+  return rows.map(toRole);
+}
+
+export async function getRole(ctx: Ctx, input: { id?: string; code?: string }): Promise<Role | null> {
+  const rows = await queryRows<RoleRow>(
+    ctx.db,
+    sql`SELECT r.*, array_agg(s.scope ORDER BY s.scope) AS scopes FROM identity.roles r
+        LEFT JOIN identity.role_scopes s ON s.role_id = r.id
+        WHERE ${input.id ? sql`r.id = ${input.id}` : sql`r.code = ${input.code ?? ''}`} GROUP BY r.id`,
+  );
+  return rows[0] ? toRole(rows[0]) : null;
+}
+
+export interface RoleInput {
+  code: string;
+  name: string;
+  description?: string;
+  requiresMfa?: boolean;
+  scopes: string[];
+}
+
+function checkScopes(scopes: string[], known: string[]): void {
+  const unknown = scopes.filter((s) => !known.includes(s));
+  if (unknown.length) throw badRequest('unknown_scope', `未知的权限范围: ${unknown.join(', ')}`, [{ field: 'scopes', message: `未知的权限范围: ${unknown.join(', ')}` }]);
+  // Powers reserved to the three administrators cannot be put into an ordinary role.
+  const reserved = scopes.filter((s) => s.startsWith('platform.audit.') || s === 'identity.assignment.write' || s === 'identity.role.write');
+  if (reserved.length) throw badRequest('reserved_scope', `以下权限只属于三员内置角色, 不能授予自定义角色: ${reserved.join(', ')}`, [{ field: 'scopes', message: '包含三员专属权限' }]);
+}
+
+export async function createRole(ctx: Ctx, input: RoleInput & { knownScopes: string[] }): Promise<Role> {
+  if (!hasScope(ctx.actor, 'identity.role.write')) throw forbidden();
+  if (!/^[a-z][a-z0-9_]{1,39}$/.test(input.code)) throw badRequest('invalid_role_code', '角色代码应为 2-40 位小写字母、数字或下划线, 以字母开头', [{ field: 'code', message: '角色代码格式不正确' }]);
+  checkScopes(input.scopes, input.knownScopes);
+  return inTransaction(ctx, async (tctx) => {
+    const exists = await queryOne(tctx.db, sql`SELECT 1 FROM identity.roles WHERE code = ${input.code}`);
+    if (exists) throw conflict('role_exists', `角色代码 ${input.code} 已存在`);
+    const id = newId();
+    const now = tctx.clock.now().toISOString();
+    await tctx.db.execute(sql`INSERT INTO identity.roles (id, code, name, description, mlps_admin, requires_mfa, builtin, created_at, updated_at)
+      VALUES (${id}, ${input.code}, ${input.name}, ${input.description ?? ''}, NULL, ${input.requiresMfa ?? false}, false, ${now}, ${now})`);
+    for (const s of input.scopes) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${id}, ${s})`);
+    audit(tctx, { action: 'identity.role.create', targetType: 'identity.role', targetId: id, targetLabel: input.name, details: { code: input.code, scopes: input.scopes } });
+    return (await getRole(tctx, { id }))!;
+  });
+}
+
+export async function updateRole(ctx: Ctx, input: { id: string; name: string; description?: string; requiresMfa?: boolean; scopes: string[]; knownScopes: string[] }): Promise<Role> {
+  if (!hasScope(ctx.actor, 'identity.role.write')) throw forbidden();
+  const role = await getRole(ctx, { id: input.id });
+  if (!role) throw notFound('role_not_found', '角色不存在');
+  if (role.builtin) throw badRequest('builtin_role', '内置角色的权限固定, 不能修改 (保证三员分立)');
+  checkScopes(input.scopes, input.knownScopes);
+  return inTransaction(ctx, async (tctx) => {
+    await tctx.db.execute(sql`UPDATE identity.roles SET name = ${input.name}, description = ${input.description ?? ''},
+      requires_mfa = ${input.requiresMfa ?? false}, updated_at = ${tctx.clock.now().toISOString()} WHERE id = ${input.id}`);
+    await tctx.db.execute(sql`DELETE FROM identity.role_scopes WHERE role_id = ${input.id}`);
+    for (const s of input.scopes) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${input.id}, ${s})`);
+    const added = input.scopes.filter((s) => !role.scopes.includes(s));
+    const removed = role.scopes.filter((s) => !input.scopes.includes(s));
+    audit(tctx, { action: 'identity.role.update', targetType: 'identity.role', targetId: input.id, targetLabel: input.name, details: { added, removed, name: input.name } });
+    return (await getRole(tctx, { id: input.id }))!;
+  });
+}
