@@ -65,8 +65,6 @@ export interface HttpDeps {
   authenticator: Authenticator;
   /** HMAC key for CSRF tokens and flash cookies. */
   secret: Buffer;
-  /** Unread notifications for the bell; optional until the notify module lands. */
-  unreadCount?: (ctx: Ctx) => Promise<number>;
 }
 
 export const SESSION_COOKIE = 'egov_session';

@@ -25,7 +25,6 @@ export interface PageInput {
   a11y: boolean;
   flash?: { kind: 'success' | 'error' | 'info'; text: string } | null;
   breadcrumbs?: { label: string; href?: string }[];
-  unreadCount?: number;
 }
 
 function navGroups(nav: NavEntry[], currentPath: string): SafeHtml {
@@ -72,7 +71,7 @@ export function renderPage(p: PageInput): string {
 <a class="skip" href="#main">跳到主要内容</a>
 <header class="top">
   <div class="brand"><a href="${workbench ? '/workbench' : '/'}">${workbench ? '政务工作台' : '河南省政务服务平台'}</a></div>
-  <div class="tools">${workbench && p.actor.kind !== 'anonymous' ? html`<a href="/workbench/notifications" class="bell" aria-label="消息${p.unreadCount ? `, ${p.unreadCount} 条未读` : ''}">消息${p.unreadCount ? html` <span class="count-badge">${p.unreadCount}</span>` : ''}</a>` : ''} ${a11yToggle(p)} ${userBox(p)}</div>
+  <div class="tools">${a11yToggle(p)} ${userBox(p)}</div>
 </header>
 <div class="frame">
 ${workbench && p.nav.length > 0 ? html`<nav class="side" aria-label="工作台导航">${navGroups(p.nav, p.currentPath)}</nav>` : ''}
