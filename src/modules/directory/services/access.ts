@@ -42,6 +42,12 @@ export function assertWritableRegion(ctx: Ctx, input: { regionCode: string; read
   throw new AppError({ code: 'region_forbidden', status: 403, message: '该对象所在行政区划不在您的管辖范围内, 不能修改。' });
 }
 
+/** For placing something in a region (create, move): 403 when the region is outside the actor's subtrees. */
+export function assertCanWriteIn(ctx: Ctx, input: { scope: string; regionCode: string }): void {
+  if (inPrefixes(prefixesFor(ctx, input.scope), input.regionCode)) return;
+  throw new AppError({ code: 'region_forbidden', status: 403, message: `行政区划 ${input.regionCode} 不在您的管辖范围内, 不能在该区划新增或调入单位。` });
+}
+
 export function notFoundMessage(what: string): string {
   return what === 'link' ? '网络接入记录不存在或不在您的管辖范围内。' : '单位不存在或不在您的管辖范围内。';
 }

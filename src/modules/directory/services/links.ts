@@ -14,7 +14,7 @@ import { networkLinks } from '../tables.ts';
 import { DIRECTIONS, EVENTS, LINK_STATUSES, NETWORKS, NETWORK_LABELS, SCOPES, isUuid, type Direction, type LinkStatus, type Network } from '../model.ts';
 import { assertWritableRegion, chinaToday, inPrefixes, likeContains, notFoundMessage, prefixesFor, regionCondition, requireScope, toIso, uniqueViolation } from './access.ts';
 import { getRegion } from './regions.ts';
-import { loadUnit, problemsError, type Page, type Problem } from './units.ts';
+import { loadUnit, problemsError, type Page, type Problem, type Unit } from './units.ts';
 import { getEventRegistry } from './registry.ts';
 
 export interface NetworkLink {
@@ -128,6 +128,16 @@ export async function getLink(ctx: Ctx, id: string): Promise<NetworkLink> {
   const link = await loadLink(ctx, id);
   if (!link || !visibleTo(ctx, link.regionCode)) throw notFound('link_not_found', notFoundMessage('link'));
   return link;
+}
+
+/**
+ * A unit as seen by a network administrator: visible under the directory.network.* scopes
+ * (they need not hold directory.unit.read); 404 otherwise.
+ */
+export async function getUnitForLinks(ctx: Ctx, unitId: string): Promise<Unit> {
+  const unit = await loadUnit(ctx, unitId);
+  if (!unit || !visibleTo(ctx, unit.regionCode)) throw notFound('unit_not_found', notFoundMessage('unit'));
+  return unit;
 }
 
 export async function listLinks(ctx: Ctx, filter: LinkFilter = {}): Promise<Page<NetworkLink>> {

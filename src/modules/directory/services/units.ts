@@ -14,7 +14,7 @@ import { checkUscc } from '../../../platform/identifiers/index.ts';
 import { newId } from '../../../platform/ids.ts';
 import { units } from '../tables.ts';
 import { EVENTS, SCOPES, UNIT_STATUS_LABELS, UNIT_TYPE_LABELS, UNIT_TYPES, isUuid, type UnitStatus, type UnitType } from '../model.ts';
-import { assertWritableRegion, inPrefixes, likeContains, notFoundMessage, prefixesFor, regionCondition, requireScope, toIso, uniqueViolation } from './access.ts';
+import { assertCanWriteIn, assertWritableRegion, inPrefixes, likeContains, notFoundMessage, prefixesFor, regionCondition, requireScope, toIso, uniqueViolation } from './access.ts';
 import { getRegion } from './regions.ts';
 import { getEventRegistry } from './registry.ts';
 
@@ -56,15 +56,6 @@ export interface UnitPatch {
   regionCode?: string;
   parentId?: string | null;
   uscc?: string | null;
-}
-
-export interface UnitSummary {
-  id: string;
-  name: string;
-  regionCode: string;
-  /** Subtree prefix of the unit's region: what a grant at this unit may see. */
-  regionPrefix: string;
-  status: UnitStatus;
 }
 
 export interface UnitFilter {
@@ -150,17 +141,6 @@ export async function getUnit(ctx: Ctx, id: string): Promise<Unit> {
   return unit;
 }
 
-/** For other modules (identity's login resolution): no scope check, minimal facts. */
-export async function getUnitSummary(ctx: Ctx, unitId: string): Promise<UnitSummary | null> {
-  if (!isUuid(unitId)) return null;
-  const row = await queryOne<{ id: string; name: string; region_code: string; subtree_prefix: string; status: string }>(
-    ctx.db,
-    sql`SELECT u.id, u.name, u.region_code, r.subtree_prefix, u.status
-        FROM directory.units u JOIN directory.regions r ON r.code = u.region_code WHERE u.id = ${unitId}`,
-  );
-  return row ? { id: row.id, name: row.name, regionCode: row.region_code, regionPrefix: row.subtree_prefix, status: row.status as UnitStatus } : null;
-}
-
 function filterConditions(ctx: Ctx, filter: UnitFilter, regionPrefix: string | null, scope: string): SQL[] {
   const conds: SQL[] = [regionCondition(sql`u.region_code`, prefixesFor(ctx, scope))];
   if (regionPrefix !== null) conds.push(sql`u.region_code LIKE ${`${regionPrefix}%`}`);
@@ -202,17 +182,6 @@ export interface PickerItem {
   name: string;
   regionCode: string;
   regionLabel: string;
-}
-
-/**
- * Active units for a choice list, bounded by the regions where the actor holds `scope`
- * (default directory.unit.read; identity passes its own admin scope).
- */
-export async function listUnitsForPicker(ctx: Ctx, input: { scope?: string; q?: string; limit?: number } = {}): Promise<PickerItem[]> {
-  const limit = Math.min(1000, Math.max(1, Math.trunc(input.limit ?? 200)));
-  const where = sql.join(filterConditions(ctx, { q: input.q, status: 'active' }, null, input.scope ?? SCOPES.unitRead), sql` AND `);
-  const rows = await queryRows<UnitSqlRow>(ctx.db, sql`${SELECT_UNIT} WHERE ${where} ORDER BY u.region_code, ${UNIT_ORDER}, u.name LIMIT ${limit}`);
-  return rows.map((r) => ({ id: r.id, name: r.name, regionCode: r.region_code, regionLabel: r.region_label }));
 }
 
 /** Possible parents of a unit in `regionCode`: active units of the same region or one above it. */
@@ -331,7 +300,7 @@ export function problemsError(problems: Problem[]): AppError {
   });
 }
 
-const searchTextOf = (v: Normalized): string => [v.name, v.shortName ?? '', v.uscc ?? ''].join(' ').toLowerCase();
+export const searchTextOf = (v: Pick<Normalized, 'name' | 'shortName' | 'uscc'>): string => [v.name, v.shortName ?? '', v.uscc ?? ''].join(' ').toLowerCase();
 
 function rethrowUnique(err: unknown): never {
   const constraint = uniqueViolation(err);
@@ -360,7 +329,7 @@ export async function createUnit(ctx: Ctx, input: UnitInput): Promise<Unit> {
     const problems = await validateUnit(tctx, v, null);
     // Outside the actor's regions: a refusal of its own, not a field problem.
     if (!problems.some((x) => x.field === 'regionCode')) {
-      assertWritableRegion(tctx, { regionCode: v.regionCode, readScope: SCOPES.unitWrite, writeScope: SCOPES.unitWrite, what: 'unit' });
+      assertCanWriteIn(tctx, { scope: SCOPES.unitWrite, regionCode: v.regionCode });
     }
     if (problems.length > 0) throw problemsError(problems);
     const id = newId();
@@ -387,6 +356,11 @@ const FIELD_KEYS = ['name', 'shortName', 'unitType', 'regionCode', 'parentId', '
 
 /** Applies a patch; a patch that changes nothing writes nothing (no audit record, no event). */
 export async function updateUnit(ctx: Ctx, input: UnitPatch): Promise<Unit> {
+  return (await patchUnit(ctx, input)).unit;
+}
+
+/** updateUnit, also telling which fields changed (empty: nothing written). */
+export async function patchUnit(ctx: Ctx, input: UnitPatch): Promise<{ unit: Unit; changed: string[] }> {
   requireScope(ctx, SCOPES.unitWrite);
   return inTransaction(ctx, async (tctx) => {
     const existing = await loadUnit(tctx, input.id);
@@ -402,11 +376,11 @@ export async function updateUnit(ctx: Ctx, input: UnitPatch): Promise<Unit> {
     });
     const changes: Record<string, { from: string | null; to: string | null }> = {};
     for (const k of FIELD_KEYS) if ((existing[k] ?? null) !== merged[k]) changes[k] = { from: existing[k] ?? null, to: merged[k] };
-    if (Object.keys(changes).length === 0) return existing;
+    if (Object.keys(changes).length === 0) return { unit: existing, changed: [] };
 
     const problems = await validateUnit(tctx, merged, existing.id);
     if (changes.regionCode && !problems.some((x) => x.field === 'regionCode')) {
-      assertWritableRegion(tctx, { regionCode: merged.regionCode, readScope: SCOPES.unitWrite, writeScope: SCOPES.unitWrite, what: 'unit' });
+      assertCanWriteIn(tctx, { scope: SCOPES.unitWrite, regionCode: merged.regionCode });
       const region = await getRegion(tctx, merged.regionCode);
       const outside = await queryRows<{ name: string }>(
         tctx.db,
@@ -428,7 +402,7 @@ export async function updateUnit(ctx: Ctx, input: UnitPatch): Promise<Unit> {
     const unit = (await loadUnit(tctx, existing.id))!;
     audit(tctx, { action: 'directory.unit.update', targetType: 'directory.unit', targetId: unit.id, targetLabel: unit.name, details: { changes } });
     await publishUnitEvent(tctx, getEventRegistry(), EVENTS.unitUpdated, unit, { changed: Object.keys(changes) });
-    return unit;
+    return { unit, changed: Object.keys(changes) };
   });
 }
 
@@ -476,3 +450,39 @@ export function reactivateUnit(ctx: Ctx, input: { id: string; reason?: string })
 }
 
 export const unitTypeLabel = (t: string): string => UNIT_TYPE_LABELS[t as UnitType] ?? t;
+
+/** Names of units by id (for showing history); unknown ids are left out. */
+export async function unitNamesByIds(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return new Map();
+  const rows = await queryRows<{ id: string; name: string }>(ctx.db, sql`SELECT id, name FROM directory.units WHERE id IN ${valid}`);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export interface PublicUnit {
+  name: string;
+  unitType: UnitType;
+  regionCode: string;
+  regionLabel: string;
+  isDemo: boolean;
+}
+
+/** The public directory (政府机构名录): active units with public facts only; no scope needed. */
+export async function listPublicUnits(ctx: Ctx, input: { region?: string; q?: string; page?: number; pageSize?: number }): Promise<Page<PublicUnit>> {
+  const page = Math.max(1, Math.trunc(input.page ?? 1));
+  const pageSize = Math.min(100, Math.max(1, Math.trunc(input.pageSize ?? 50)));
+  const conds: SQL[] = [sql`u.status = 'active'`];
+  const prefix = await regionPrefixOf(ctx, input.region);
+  if (prefix !== null) conds.push(sql`u.region_code LIKE ${`${prefix}%`}`);
+  const q = input.q?.trim().toLowerCase();
+  if (q) conds.push(sql`lower(u.name || ' ' || coalesce(u.short_name, '')) LIKE ${likeContains(q)}`);
+  const where = sql.join(conds, sql` AND `);
+  const total = await queryOne<{ n: string | number }>(ctx.db, sql`SELECT count(*) AS n FROM directory.units u WHERE ${where}`);
+  const rows = await queryRows<UnitSqlRow>(ctx.db, sql`${SELECT_UNIT} WHERE ${where} ORDER BY u.region_code, ${UNIT_ORDER}, u.name LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`);
+  return {
+    items: rows.map((r) => ({ name: r.name, unitType: r.unit_type as UnitType, regionCode: r.region_code, regionLabel: r.region_label, isDemo: r.is_demo })),
+    total: Number(total?.n ?? 0),
+    page,
+    pageSize,
+  };
+}
