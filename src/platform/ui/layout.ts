@@ -25,6 +25,8 @@ export interface PageInput {
   a11y: boolean;
   flash?: { kind: 'success' | 'error' | 'info'; text: string } | null;
   breadcrumbs?: { label: string; href?: string }[];
+  /** Unread messages of the signed-in user; absent: no messages link in the header. */
+  unreadCount?: number;
 }
 
 function navGroups(nav: NavEntry[], currentPath: string): SafeHtml {
@@ -47,10 +49,17 @@ function userBox(p: PageInput): SafeHtml {
     <form action="/logout" method="post" class="inline"><input type="hidden" name="_csrf" value="${p.csrf}"><button type="submit" class="link">退出</button></form>`;
 }
 
+function messagesLink(p: PageInput): SafeHtml {
+  if (p.unreadCount === undefined || p.actor.kind === 'anonymous') return html``;
+  const href = p.actor.kind === 'staff' ? '/workbench/notifications' : '/my/notifications';
+  const n = p.unreadCount;
+  return html`<a href="${href}" class="bell" aria-label="${n > 0 ? `消息, ${n} 条未读` : '消息, 没有未读消息'}">消息${n > 0 ? html` <span class="count-badge">${n > 99 ? '99+' : n}</span>` : ''}</a>`;
+}
+
 function a11yToggle(p: PageInput): SafeHtml {
   return html`<form action="/preferences/a11y" method="post" class="inline">
     <input type="hidden" name="_csrf" value="${p.csrf}"><input type="hidden" name="back" value="${p.currentPath}">
-    <button type="submit" class="link" aria-pressed="${p.a11y ? 'true' : 'false'}">${p.a11y ? '标准模式' : '长者模式 (大字/高对比)'}</button></form>`;
+    <button type="submit" class="link">${p.a11y ? '退出长者模式' : '长者模式 (大字/高对比)'}</button></form>`;
 }
 
 export function renderPage(p: PageInput): string {
@@ -59,7 +68,7 @@ export function renderPage(p: PageInput): string {
     : '';
   const workbench = p.shell === 'workbench';
   const page = html`<!doctype html>
-<html lang="zh-CN">
+<html lang="zh-CN"${p.a11y ? html` class="a11y"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -71,7 +80,7 @@ export function renderPage(p: PageInput): string {
 <a class="skip" href="#main">跳到主要内容</a>
 <header class="top">
   <div class="brand"><a href="${workbench ? '/workbench' : '/'}">${workbench ? '政务工作台' : '河南省政务服务平台'}</a></div>
-  <div class="tools">${a11yToggle(p)} ${userBox(p)}</div>
+  <div class="tools">${messagesLink(p)} ${a11yToggle(p)} ${userBox(p)}</div>
 </header>
 <div class="frame">
 ${workbench && p.nav.length > 0 ? html`<nav class="side" aria-label="工作台导航">${navGroups(p.nav, p.currentPath)}</nav>` : ''}
