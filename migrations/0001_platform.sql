@@ -64,7 +64,8 @@ CREATE TABLE platform.outbox_events (
   payload jsonb NOT NULL,
   occurred_at timestamptz NOT NULL,
   request_id text NOT NULL,
-  actor_user_id uuid
+  actor_user_id uuid,
+  fanned_out boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE platform.outbox_events IS '事务性发件箱: 与业务变更同一事务写入的领域事件';
 COMMENT ON COLUMN platform.outbox_events.id IS '事件标识 (UUIDv7, 亦作幂等键)';
@@ -74,6 +75,8 @@ COMMENT ON COLUMN platform.outbox_events.payload IS '事件内容';
 COMMENT ON COLUMN platform.outbox_events.occurred_at IS '产生时间';
 COMMENT ON COLUMN platform.outbox_events.request_id IS '产生事件的请求标识';
 COMMENT ON COLUMN platform.outbox_events.actor_user_id IS '触发者账号';
+COMMENT ON COLUMN platform.outbox_events.fanned_out IS '是否已按订阅处理器生成投递记录 (由 worker 完成)';
+CREATE INDEX outbox_events_fanout_idx ON platform.outbox_events (occurred_at) WHERE NOT fanned_out;
 CREATE INDEX outbox_events_type_idx ON platform.outbox_events (type, occurred_at);
 
 CREATE TABLE platform.outbox_deliveries (

@@ -35,9 +35,12 @@ export function boundaryViolations(srcDir: string): string[] {
   for (const file of tsFiles(srcDir)) {
     const rel = path.relative(srcDir, file);
     const [top, owner] = rel.split(path.sep);
+    // Tests may boot the whole platform (the module list) and log in, so platform tests may use modules.
+    const isTest = file.endsWith('.test.ts');
     for (const spec of importsOf(file)) {
       const target = path.relative(srcDir, path.resolve(path.dirname(file), spec));
       const [tTop, tModule, ...rest] = target.split(path.sep);
+      if (isTest && tTop === 'modules' && (tModule === 'index.ts' || (top === 'platform' && rest.length === 1 && rest[0] === 'index.ts'))) continue;
       if (top === 'platform' && tTop === 'modules') violations.push(`${rel}: platform imports a module (${spec})`);
       if (top === 'modules' && tTop === 'modules' && tModule !== owner && owner !== 'index.ts' && !(rest.length === 1 && rest[0] === 'index.ts')) {
         violations.push(`${rel}: imports ${target}, an internal file of module ${tModule}; import its index.ts instead`);

@@ -3,7 +3,8 @@
  */
 import type { ModuleDefinition } from '../platform/module.ts';
 import { platformModule } from '../platform/platform-module.ts';
+import { calendarModule } from '../platform/calendar/module.ts';
 import { directoryModule } from './directory/index.ts';
 import { identityModule } from './identity/index.ts';
 
-export const modules: ModuleDefinition[] = [platformModule, directoryModule, identityModule];
+export const modules: ModuleDefinition[] = [platformModule, calendarModule, directoryModule, identityModule];

@@ -83,6 +83,9 @@ export class Dispatcher {
     this.running = true;
     let attempted = 0;
     try {
+      while (await this.fanOut()) {
+        /* until every new event has its delivery rows */
+      }
       while (attempted < limit) {
         const did = await this.deliverOne();
         if (!did) break;
@@ -92,6 +95,32 @@ export class Dispatcher {
       this.running = false;
     }
     return attempted;
+  }
+
+  /**
+   * Creates one pending delivery per subscribed handler for events not yet fanned out, oldest first.
+   * Returns whether it found any (call again until false).
+   */
+  async fanOut(batch = 500): Promise<boolean> {
+    const { db, clock, registry } = this.opts;
+    return db.transaction(async (rawTx) => {
+      const tx = rawTx as unknown as Db;
+      const events = await queryRows<{ id: string; type: string; ordering_key: string }>(
+        tx,
+        sql`SELECT id, type, ordering_key FROM platform.outbox_events WHERE NOT fanned_out
+            ORDER BY occurred_at, id LIMIT ${batch} FOR UPDATE SKIP LOCKED`,
+      );
+      if (events.length === 0) return false;
+      const now = clock.now().toISOString();
+      for (const e of events) {
+        for (const handler of registry.forType(e.type)) {
+          await tx.execute(sql`INSERT INTO platform.outbox_deliveries (event_id, handler, ordering_key, status, attempts, next_attempt_at, updated_at)
+            VALUES (${e.id}, ${handler.name}, ${e.ordering_key}, 'pending', 0, ${now}, ${now}) ON CONFLICT DO NOTHING`);
+        }
+      }
+      await tx.execute(sql`UPDATE platform.outbox_events SET fanned_out = true WHERE id IN (${sql.join(events.map((e) => sql`${e.id}`), sql`, `)})`);
+      return true;
+    });
   }
 
   private async deliverOne(): Promise<boolean> {

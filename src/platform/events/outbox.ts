@@ -1,6 +1,6 @@
 /**
- * Transactional outbox. publish() writes the event and one delivery per subscribed handler in the
- * caller's transaction; the dispatcher delivers them at least once, with retries and dead letters.
+ * Transactional outbox. publish() writes the event in the caller's transaction; the dispatcher fans it
+ * out to the subscribed handlers and delivers it at least once, with retries and dead letters.
  */
 import { newId } from '../ids.ts';
 import { queryRows, sql } from '../db/index.ts';
@@ -51,18 +51,19 @@ export interface PublishInput {
   payload: Record<string, unknown>;
 }
 
-export async function publish(ctx: Ctx, registry: HandlerRegistry, input: PublishInput): Promise<string> {
+/**
+ * Writes the event in the caller's transaction. Which handlers receive it is decided by the
+ * worker when it fans the event out, so publishing needs no knowledge of the subscribers.
+ * (The two-argument form is the one to use; a registry passed as second argument is ignored.)
+ */
+export async function publish(ctx: Ctx, registryOrInput: HandlerRegistry | PublishInput, maybeInput?: PublishInput): Promise<string> {
+  const input = registryOrInput instanceof HandlerRegistry ? maybeInput! : registryOrInput;
   if (!ctx.tx) throw new Error(`publish(${input.type}) called outside inTransaction()`);
   const id = newId();
   const now = ctx.clock.now().toISOString();
   await ctx.db.execute(sql`
     INSERT INTO platform.outbox_events (id, type, ordering_key, payload, occurred_at, request_id, actor_user_id)
     VALUES (${id}, ${input.type}, ${input.orderingKey}, ${JSON.stringify(input.payload)}::jsonb, ${now}, ${ctx.requestId}, ${ctx.actor.userId})`);
-  for (const handler of registry.forType(input.type)) {
-    await ctx.db.execute(sql`
-      INSERT INTO platform.outbox_deliveries (event_id, handler, ordering_key, status, attempts, next_attempt_at, updated_at)
-      VALUES (${id}, ${handler.name}, ${input.orderingKey}, 'pending', 0, ${now}, ${now})`);
-  }
   return id;
 }
 
@@ -81,7 +82,7 @@ export async function listDeadLetters(ctx: Ctx, opts: { limit?: number } = {}): 
     ctx.db,
     sql`SELECT d.event_id, d.handler, e.type, d.attempts, d.last_error, d.updated_at, e.payload
         FROM platform.outbox_deliveries d JOIN platform.outbox_events e ON e.id = d.event_id
-        WHERE d.status = 'dead' ORDER BY d.updated_at DESC LIMIT ${opts.limit ?? 100}`,
+        WHERE d.status = 'dead' ORDER BY d.updated_at DESC, d.event_id DESC LIMIT ${opts.limit ?? 100}`,
   );
   return rows.map((r) => ({
     eventId: r.event_id,
@@ -95,6 +96,8 @@ export async function listDeadLetters(ctx: Ctx, opts: { limit?: number } = {}): 
 }
 
 export interface OutboxStats {
+  /** Events written but not yet turned into deliveries by a worker. */
+  awaitingFanOut: number;
   pending: number;
   done: number;
   dead: number;
@@ -102,14 +105,21 @@ export interface OutboxStats {
   oldestPendingDueAt: string | null;
 }
 
-/** Delivery counts by status, for the operations page. */
+/** Number of dead letters (uses the partial index on dead deliveries; cheap enough for every page view). */
+export async function countDeadLetters(ctx: Ctx): Promise<number> {
+  const rows = await queryRows<{ n: string | number }>(ctx.db, sql`SELECT count(*) AS n FROM platform.outbox_deliveries WHERE status = 'dead'`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Delivery counts by status, for the operations page (counts every delivery ever made). */
 export async function outboxStats(ctx: Ctx): Promise<OutboxStats> {
   const rows = await queryRows<{ status: string; n: string | number; oldest: Date | string | null }>(
     ctx.db,
     sql`SELECT status, count(*) AS n, min(next_attempt_at) FILTER (WHERE status = 'pending') AS oldest
         FROM platform.outbox_deliveries GROUP BY status`,
   );
-  const stats: OutboxStats = { pending: 0, done: 0, dead: 0, oldestPendingDueAt: null };
+  const unfanned = await queryRows<{ n: string | number }>(ctx.db, sql`SELECT count(*) AS n FROM platform.outbox_events WHERE NOT fanned_out`);
+  const stats: OutboxStats = { awaitingFanOut: Number(unfanned[0]?.n ?? 0), pending: 0, done: 0, dead: 0, oldestPendingDueAt: null };
   for (const r of rows) {
     if (r.status === 'pending' || r.status === 'done' || r.status === 'dead') stats[r.status] = Number(r.n);
     if (r.oldest) stats.oldestPendingDueAt = new Date(r.oldest).toISOString();

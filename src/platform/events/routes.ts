@@ -37,6 +37,7 @@ const StatsSchema = Type.Object({
   pending: Type.Integer({ title: '待投递' }),
   done: Type.Integer({ title: '已完成' }),
   dead: Type.Integer({ title: '死信' }),
+  awaitingFanOut: Type.Integer({ title: '待分发给订阅者的事件数' }),
   oldestPendingDueAt: Type.Union([Type.String(), Type.Null()], { title: '最早一条待投递的应投递时间' }),
 }, { title: '投递统计' });
 
@@ -51,6 +52,7 @@ export function registerDeadLetterRoutes(app: App, services: PlatformServices): 
       body: html`<p>模块之间通过事件协作。投递失败时按指数退避重试, 超过次数上限的投递成为死信, 需排除原因后重新投递。</p>
         <section aria-labelledby="stats-h"><h2 id="stats-h">投递概况</h2>
         <dl class="facts">
+          <dt>待分发事件</dt><dd>${stats.awaitingFanOut}</dd>
           <dt>待投递</dt><dd>${stats.pending}${stats.oldestPendingDueAt ? html` <span class="muted">(最早一条应于 ${formatChinaTime(stats.oldestPendingDueAt)} 投递)</span>` : ''}</dd>
           <dt>已完成</dt><dd>${stats.done}</dd>
           <dt>死信</dt><dd>${stats.dead}</dd>
