@@ -9,6 +9,10 @@ import type { Database } from './db/index.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Logger } from './context.ts';
 import type { EventHandler, HandlerRegistry } from './events/outbox.ts';
+import type { RecipientResolver } from './notify/recipients.ts';
+import type { SmsProvider } from './notify/channels.ts';
+import type { AttachmentPolicies, AttachmentPolicy } from './files/policy.ts';
+import type { WorkflowDefinition } from './workflow/definition.ts';
 
 export interface ScopeDefinition {
   /** `module.object.verb`, e.g. `directory.unit.write`. */
@@ -21,7 +25,7 @@ export interface NavItem {
   /** Chinese label. */
   label: string;
   href: string;
-  /** Shown only to actors holding this scope. */
+  /** Shown only to actors this route scope admits (a named scope, or 'staff' / 'authenticated'). */
   scope: string;
   /** Navigation group (Chinese), e.g. 组织目录. */
   group: string;
@@ -43,6 +47,12 @@ export interface PlatformServices {
   scopes: ScopeDefinition[];
   /** Wake the dispatcher after a commit that published events (no-op when no worker runs here). */
   nudgeDispatcher(): void;
+  /** Expands notification recipients (implemented by the identity module; see notify/recipients.ts). */
+  recipients?: RecipientResolver;
+  /** SMS gateway provided by a module; absent: the development provider writing DATA_DIR/sms.log. */
+  smsProvider?: SmsProvider;
+  /** Attachment access policies by owner type (from ModuleDefinition.attachmentPolicies). */
+  attachmentPolicies: AttachmentPolicies;
 }
 
 export interface ModuleDefinition {
@@ -58,4 +68,12 @@ export interface ModuleDefinition {
   seedReference?(ctx: Ctx): Promise<void>;
   /** Demo data for `npm start` on an empty database; marked as demo wherever shown. */
   seedDemo?(ctx: Ctx): Promise<void>;
+  /** Implementations of kernel contracts this module supplies (at most one module each). */
+  provides?: { recipientResolver?: RecipientResolver; smsProvider?: SmsProvider };
+  /** Who may see / add attachments of the owner types this module owns (registerAttachmentPolicy). */
+  attachmentPolicies?: Record<string, AttachmentPolicy>;
+  /** Unread messages of the actor, shown in the page header (the notify module; one query). */
+  unreadCount?(ctx: Ctx): Promise<number>;
+  /** Workflow definitions of this module, every version that running cases may still use (platform/workflow). */
+  workflows?: WorkflowDefinition[];
 }

@@ -42,6 +42,8 @@ export interface Session {
   csrf: string;
   /** Headers for app.inject: cookie and CSRF token. */
   headers: Record<string, string>;
+  /** The TOTP secret used at login (demo secret, or the one shown at enrolment). */
+  totpSecret?: string;
 }
 
 function cookiesFrom(setCookie: string | string[] | undefined, jar: Map<string, string>): void {
@@ -74,14 +76,16 @@ export async function anonymousSession(tp: TestPlatform): Promise<Session> {
 }
 
 /** Logs in through the real form (and TOTP step when the account has it, using the demo secret for demo accounts). */
-export async function loginAs(tp: TestPlatform, user: { loginName: string; password: string; totpSecret?: string }): Promise<Session> {
+export async function loginAs(tp: TestPlatform, user: { loginName: string; password: string; totpSecret?: string; ip?: string }): Promise<Session> {
   const app = tp.platform.app;
   const jar = new Map<string, string>();
   const first = await app.inject({ method: 'GET', url: '/login' });
   cookiesFrom(first.headers['set-cookie'], jar);
+  let usedSecret: string | undefined;
   const res = await app.inject({
     method: 'POST',
     url: '/login',
+    ...(user.ip ? { remoteAddress: user.ip } : {}),
     headers: { cookie: jarHeader(jar), 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ loginName: user.loginName, password: user.password, _csrf: csrfFrom(first.body) }).toString(),
   });
@@ -90,6 +94,7 @@ export async function loginAs(tp: TestPlatform, user: { loginName: string; passw
   if (res.headers.location === '/login/totp') {
     const totpPage = await app.inject({ method: 'GET', url: '/login/totp', headers: { cookie: jarHeader(jar) } });
     const secret = user.totpSecret ?? (/id="totp-secret">([A-Z2-7]+)</.exec(totpPage.body)?.[1] ?? DEMO_TOTP_SECRET);
+    usedSecret = secret;
     const done = await app.inject({
       method: 'POST',
       url: '/login/totp',
@@ -101,5 +106,33 @@ export async function loginAs(tp: TestPlatform, user: { loginName: string; passw
   const home = await app.inject({ method: 'GET', url: '/my', headers: { cookie: jarHeader(jar) } });
   const page = home.statusCode === 303 ? await app.inject({ method: 'GET', url: String(home.headers.location), headers: { cookie: jarHeader(jar) } }) : home;
   const csrf = csrfFrom(page.body);
-  return { cookie: jarHeader(jar), csrf, headers: { cookie: jarHeader(jar), 'x-csrf-token': csrf } };
+  return { cookie: jarHeader(jar), csrf, headers: { cookie: jarHeader(jar), 'x-csrf-token': csrf }, totpSecret: usedSecret };
+}
+
+/** Posts a form as a browser would (url-encoded, with the session's CSRF token unless given). */
+export async function postForm(tp: TestPlatform, session: Pick<Session, 'cookie' | 'csrf'> | null, url: string, fields: Record<string, string | string[]> = {}) {
+  const body = new URLSearchParams();
+  if (session && !('_csrf' in fields)) body.append('_csrf', session.csrf);
+  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  return tp.platform.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...(session ? { cookie: session.cookie } : {}) },
+    payload: body.toString(),
+  });
+}
+
+/** Calls the JSON API with the session's cookie and CSRF header (or anonymously). */
+export async function callApi(tp: TestPlatform, session: Pick<Session, 'headers'> | null, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown) {
+  return tp.platform.app.inject({
+    method,
+    url,
+    headers: { accept: 'application/json', ...(session?.headers ?? {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+}
+
+/** GET a page as a browser would. */
+export async function getPage(tp: TestPlatform, session: Pick<Session, 'cookie'> | null, url: string) {
+  return tp.platform.app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...(session ? { cookie: session.cookie } : {}) } });
 }

@@ -9,7 +9,7 @@ import { inTransaction } from '../../platform/transaction.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { hasScope, regionVisible, type Ctx, type Grant } from '../../platform/context.ts';
 import { getUnitSummary } from '../directory/index.ts';
-import { MLPS_LABELS, type MlpsAdmin } from './roles.ts';
+import { MLPS_LABELS, mlpsKindsOf, rolesOfUser, type MlpsAdmin } from './roles.ts';
 
 export interface AssignmentView {
   id: string;
@@ -58,18 +58,27 @@ export async function assignRole(ctx: Ctx, input: { userId: string; roleId: stri
   if (!regionVisible(ctx.actor, 'identity.assignment.write', unit.regionCode)) throw forbidden('只能在本辖区的单位授权。');
   return inTransaction(ctx, async (tctx) => {
     // Lock the account so two concurrent grants cannot together break the separation of duties.
-    const user = await queryOne<{ id: string; kind: string; display_name: string }>(tctx.db, sql`SELECT id, kind, display_name FROM identity.users WHERE id = ${input.userId} FOR UPDATE`);
+    const user = await queryOne<{ id: string; kind: string; display_name: string; home_unit_id: string | null }>(tctx.db, sql`SELECT id, kind, display_name, home_unit_id
+      FROM identity.users WHERE id = ${input.userId} FOR UPDATE`);
     if (!user) throw notFound('user_not_found', '账号不存在');
+    // The account itself must belong to a unit within the granter's region (else: as if it did not exist).
+    const home = user.home_unit_id ? await getUnitSummary(tctx, user.home_unit_id) : null;
     if (user.kind !== 'staff' && user.kind !== 'service') throw badRequest('not_staff', '只能给工作人员或服务账号授权');
-    const role = await queryOne<{ id: string; code: string; name: string; mlps_admin: MlpsAdmin | null }>(tctx.db, sql`SELECT id, code, name, mlps_admin FROM identity.roles WHERE id = ${input.roleId}`);
+    if (!home || !regionVisible(ctx.actor, 'identity.assignment.write', home.regionCode)) throw notFound('user_not_found', '账号不存在');
+    const role = await queryOne<{ id: string; code: string; name: string; mlps_admin: MlpsAdmin | null; scopes: string[] | null }>(tctx.db, sql`SELECT r.id, r.code, r.name, r.mlps_admin,
+      array_agg(s.scope) AS scopes FROM identity.roles r LEFT JOIN identity.role_scopes s ON s.role_id = r.id WHERE r.id = ${input.roleId} GROUP BY r.id`);
     if (!role) throw badRequest('role_not_found', '角色不存在', [{ field: 'roleId', message: '角色不存在' }]);
-    if (user.kind === 'service' && role.mlps_admin) throw badRequest('service_admin', '服务账号不能担任三员');
-    if (role.mlps_admin) {
-      const other = await queryOne<{ mlps_admin: MlpsAdmin }>(tctx.db, sql`SELECT r.mlps_admin FROM identity.assignments a JOIN identity.roles r ON r.id = a.role_id
-        WHERE a.user_id = ${input.userId} AND r.mlps_admin IS NOT NULL AND r.mlps_admin <> ${role.mlps_admin} LIMIT 1`);
-      if (other) {
-        throw conflict('mlps_separation', `该账号已是${MLPS_LABELS[other.mlps_admin]}, 不能同时担任${MLPS_LABELS[role.mlps_admin]} (等级保护“三员分立”)`);
-      }
+    const roleScopes = (role.scopes ?? []).filter(Boolean);
+    if (user.kind === 'service' && mlpsKindsOf([{ mlpsAdmin: role.mlps_admin, scopes: roleScopes }]).length > 0) throw badRequest('service_admin', '服务账号不能担任三员, 也不能持有三员的管理权限');
+    // Separation of the three administrators: by the role's flag and by the powers it carries.
+    const held = await rolesOfUser(tctx, input.userId);
+    const before = mlpsKindsOf(held);
+    const after = mlpsKindsOf([...held, { mlpsAdmin: role.mlps_admin, scopes: roleScopes }]);
+    if (after.length > 1) {
+      if (before.length === 0) throw conflict('mlps_separation', `角色“${role.name}”同时包含${after.map((k) => MLPS_LABELS[k]).join('与')}的管理权限, 不能授予任何账号 (等级保护“三员分立”)`);
+      const existing = before.map((k) => (held.some((r) => r.mlpsAdmin === k) ? MLPS_LABELS[k] : `${MLPS_LABELS[k]}权限的持有者`)).join('、');
+      const added = after.filter((k) => !before.includes(k)).map((k) => MLPS_LABELS[k]).join('、');
+      throw conflict('mlps_separation', `该账号已是${existing}, 不能同时担任${added}或持有其管理权限 (等级保护“三员分立”)`);
     }
     const dup = await queryOne(tctx.db, sql`SELECT 1 FROM identity.assignments WHERE user_id = ${input.userId} AND role_id = ${input.roleId} AND unit_id = ${input.unitId}`);
     if (dup) throw conflict('assignment_exists', '该账号在此单位已有此角色');

@@ -25,6 +25,7 @@ export const identityModule: ModuleDefinition = {
     { label: '账号管理', href: '/workbench/users', scope: 'identity.user.read', group: '身份与权限' },
     { label: '角色管理', href: '/workbench/roles', scope: 'identity.role.read', group: '身份与权限' },
     { label: '服务账号', href: '/workbench/service-accounts', scope: 'identity.service_account.manage', group: '身份与权限' },
+    { label: '个人设置', href: '/workbench/profile', scope: 'staff', group: '我的' },
   ],
   async registerRoutes(app, services) {
     registerAuthRoutes(app, services);
@@ -34,11 +35,17 @@ export const identityModule: ModuleDefinition = {
   seedDemo: seedIdentityDemo,
 };
 
-export { createAuthenticator, login, completeSecondFactor, logout, issueApiKey, revokeApiKey, changeOwnPassword } from './sessions.ts';
-export { createStaffUser, getUser, listUsers, readPersonalData, setUserStatus, unlockUser, resetPassword, updateStaffUser } from './users.ts';
-export type { UserView, UserKind } from './users.ts';
+export {
+  createAuthenticator, login, completeSecondFactor, logout, issueApiKey, revokeApiKey, listApiKeys, changeOwnPassword, listSessions, forceLogout,
+  logoutOtherSessions, MAX_FAILED_LOGINS, LOCKOUT_MINUTES, SESSION_ABSOLUTE_HOURS,
+} from './sessions.ts';
+export type { ApiKeyView, SessionView } from './sessions.ts';
+export { createStaffUser, createServiceAccount, getUser, getServiceAccount, listUsers, listServiceAccounts, readPersonalData, setUserStatus, unlockUser, resetPassword, resetTotp, updateStaffUser } from './users.ts';
+export type { UserView, UserKind, PersonalData } from './users.ts';
 export { assignRole, removeAssignment, listAssignments } from './assignments.ts';
-export { listRoles, getRole, createRole, updateRole, BUILTIN_ROLES } from './roles.ts';
+export type { AssignmentView } from './assignments.ts';
+export { listRoles, getRole, createRole, updateRole, BUILTIN_ROLES, MLPS_LABELS, MLPS_POWERS } from './roles.ts';
+export type { Role } from './roles.ts';
 export { registerCitizen, registerEnterprise } from './registration.ts';
 export { DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_STAFF, DEMO_CITIZEN_ID, DEMO_ENTERPRISE_USCC } from './seed.ts';
 export { totpCode } from './totp.ts';

@@ -24,6 +24,35 @@ export interface Role {
 
 export const MLPS_LABELS: Record<MlpsAdmin, string> = { system: '系统管理员', security: '安全管理员', audit: '审计管理员' };
 
+/**
+ * The administrative powers that make an account one of the three administrators, whether held
+ * through the built-in role or through a custom role: an account may touch at most one of the three.
+ * (platform.audit.*, identity.role.write and identity.assignment.write are also reserved, so they
+ * cannot appear in custom roles at all.)
+ */
+export const MLPS_POWERS: Record<MlpsAdmin, string[]> = {
+  system: ['identity.user.write', 'identity.service_account.manage', 'platform.events.admin'],
+  security: ['identity.user.unlock', 'identity.role.write', 'identity.assignment.write'],
+  audit: ['platform.audit.read', 'platform.audit.export'],
+};
+
+/** Scopes a custom role may never contain. */
+export function isReservedScope(scope: string): boolean {
+  return scope.startsWith('platform.audit.') || scope === 'identity.assignment.write' || scope === 'identity.role.write';
+}
+
+/** Which of the three administrators a set of roles makes an account (by flag or by power). */
+export function mlpsKindsOf(roles: { mlpsAdmin: MlpsAdmin | null; scopes: Iterable<string> }[]): MlpsAdmin[] {
+  const kinds = new Set<MlpsAdmin>();
+  for (const r of roles) {
+    if (r.mlpsAdmin) kinds.add(r.mlpsAdmin);
+    for (const s of r.scopes) {
+      for (const [k, powers] of Object.entries(MLPS_POWERS) as [MlpsAdmin, string[]][]) if (powers.includes(s)) kinds.add(k);
+    }
+  }
+  return [...kinds];
+}
+
 interface BuiltinRole {
   code: string;
   name: string;
@@ -156,13 +185,26 @@ function checkScopes(scopes: string[], known: string[]): void {
   const unknown = scopes.filter((s) => !known.includes(s));
   if (unknown.length) throw badRequest('unknown_scope', `未知的权限范围: ${unknown.join(', ')}`, [{ field: 'scopes', message: `未知的权限范围: ${unknown.join(', ')}` }]);
   // Powers reserved to the three administrators cannot be put into an ordinary role.
-  const reserved = scopes.filter((s) => s.startsWith('platform.audit.') || s === 'identity.assignment.write' || s === 'identity.role.write');
-  if (reserved.length) throw badRequest('reserved_scope', `以下权限只属于三员内置角色, 不能授予自定义角色: ${reserved.join(', ')}`, [{ field: 'scopes', message: '包含三员专属权限' }]);
+  const reserved = scopes.filter(isReservedScope);
+  if (reserved.length) throw badRequest('reserved_scope', `以下权限只属于三员内置角色, 不能授予自定义角色: ${reserved.join(', ')}`, [{ field: 'scopes', message: `包含三员专属权限: ${reserved.join(', ')}` }]);
+  const kinds = mlpsKindsOf([{ mlpsAdmin: null, scopes }]);
+  if (kinds.length > 1) {
+    throw badRequest('mlps_separation', `一个角色不能同时包含${kinds.map((k) => MLPS_LABELS[k]).join('与')}的管理权限 (等级保护“三员分立”)`, [{ field: 'scopes', message: '混合了两类管理员的权限' }]);
+  }
+}
+
+function checkRoleFields(input: { name: string; description?: string }): void {
+  const problems = [];
+  const name = input.name.trim();
+  if (name.length < 2 || name.length > 50) problems.push({ field: 'name', message: '角色名称应为 2-50 个字符' });
+  if ((input.description ?? '').length > 500) problems.push({ field: 'description', message: '说明不能超过 500 个字符' });
+  if (problems.length) throw badRequest('validation_failed', problems.map((p) => p.message).join('; '), problems);
 }
 
 export async function createRole(ctx: Ctx, input: RoleInput & { knownScopes: string[] }): Promise<Role> {
   if (!hasScope(ctx.actor, 'identity.role.write')) throw forbidden();
-  if (!/^[a-z][a-z0-9_]{1,39}$/.test(input.code)) throw badRequest('invalid_role_code', '角色代码应为 2-40 位小写字母、数字或下划线, 以字母开头', [{ field: 'code', message: '角色代码格式不正确' }]);
+  if (!/^[a-z][a-z0-9_]{1,39}$/.test(input.code)) throw badRequest('invalid_role_code', '角色代码应为 2-40 位小写字母、数字或下划线, 以字母开头', [{ field: 'code', message: '角色代码应为 2-40 位小写字母、数字或下划线, 以字母开头' }]);
+  checkRoleFields(input);
   checkScopes(input.scopes, input.knownScopes);
   return inTransaction(ctx, async (tctx) => {
     const exists = await queryOne(tctx.db, sql`SELECT 1 FROM identity.roles WHERE code = ${input.code}`);
@@ -170,8 +212,8 @@ export async function createRole(ctx: Ctx, input: RoleInput & { knownScopes: str
     const id = newId();
     const now = tctx.clock.now().toISOString();
     await tctx.db.execute(sql`INSERT INTO identity.roles (id, code, name, description, mlps_admin, requires_mfa, builtin, created_at, updated_at)
-      VALUES (${id}, ${input.code}, ${input.name}, ${input.description ?? ''}, NULL, ${input.requiresMfa ?? false}, false, ${now}, ${now})`);
-    for (const s of input.scopes) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${id}, ${s})`);
+      VALUES (${id}, ${input.code}, ${input.name.trim()}, ${input.description ?? ''}, NULL, ${input.requiresMfa ?? false}, false, ${now}, ${now})`);
+    for (const s of new Set(input.scopes)) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${id}, ${s})`);
     audit(tctx, { action: 'identity.role.create', targetType: 'identity.role', targetId: id, targetLabel: input.name, details: { code: input.code, scopes: input.scopes } });
     return (await getRole(tctx, { id }))!;
   });
@@ -181,16 +223,37 @@ export async function updateRole(ctx: Ctx, input: { id: string; name: string; de
   if (!hasScope(ctx.actor, 'identity.role.write')) throw forbidden();
   const role = await getRole(ctx, { id: input.id });
   if (!role) throw notFound('role_not_found', '角色不存在');
-  if (role.builtin) throw badRequest('builtin_role', '内置角色的权限固定, 不能修改 (保证三员分立)');
+  if (role.builtin) throw conflict('builtin_role', '内置角色的权限固定, 不能修改 (保证三员分立)');
+  checkRoleFields(input);
   checkScopes(input.scopes, input.knownScopes);
   return inTransaction(ctx, async (tctx) => {
-    await tctx.db.execute(sql`UPDATE identity.roles SET name = ${input.name}, description = ${input.description ?? ''},
+    await tctx.db.execute(sql`SELECT id FROM identity.roles WHERE id = ${input.id} FOR UPDATE`);
+    // The new scopes must not make any holder of this role two of the three administrators.
+    const holders = await queryRows<{ user_id: string; display_name: string }>(tctx.db, sql`SELECT DISTINCT a.user_id, u.display_name FROM identity.assignments a
+      JOIN identity.users u ON u.id = a.user_id WHERE a.role_id = ${input.id}`);
+    for (const h of holders) {
+      const others = await rolesOfUser(tctx, h.user_id, input.id);
+      const kinds = mlpsKindsOf([...others, { mlpsAdmin: null, scopes: input.scopes }]);
+      if (kinds.length > 1) {
+        throw conflict('mlps_separation', `修改后账号“${h.display_name}”将同时具有${kinds.map((k) => MLPS_LABELS[k]).join('与')}的权限 (等级保护“三员分立”)`);
+      }
+    }
+    await tctx.db.execute(sql`UPDATE identity.roles SET name = ${input.name.trim()}, description = ${input.description ?? ''},
       requires_mfa = ${input.requiresMfa ?? false}, updated_at = ${tctx.clock.now().toISOString()} WHERE id = ${input.id}`);
     await tctx.db.execute(sql`DELETE FROM identity.role_scopes WHERE role_id = ${input.id}`);
-    for (const s of input.scopes) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${input.id}, ${s})`);
+    for (const s of new Set(input.scopes)) await tctx.db.execute(sql`INSERT INTO identity.role_scopes (role_id, scope) VALUES (${input.id}, ${s})`);
     const added = input.scopes.filter((s) => !role.scopes.includes(s));
     const removed = role.scopes.filter((s) => !input.scopes.includes(s));
     audit(tctx, { action: 'identity.role.update', targetType: 'identity.role', targetId: input.id, targetLabel: input.name, details: { added, removed, name: input.name } });
     return (await getRole(tctx, { id: input.id }))!;
   });
+}
+
+/** The roles an account holds (optionally leaving one out), with their MLPS flag and scopes. */
+export async function rolesOfUser(ctx: Ctx, userId: string, exceptRoleId?: string): Promise<{ mlpsAdmin: MlpsAdmin | null; scopes: string[] }[]> {
+  const rows = await queryRows<{ mlps_admin: MlpsAdmin | null; scopes: string[] | null }>(ctx.db, sql`SELECT r.mlps_admin, array_agg(s.scope) AS scopes
+    FROM identity.assignments a JOIN identity.roles r ON r.id = a.role_id LEFT JOIN identity.role_scopes s ON s.role_id = r.id
+    WHERE a.user_id = ${userId} AND (${exceptRoleId ?? null}::uuid IS NULL OR r.id <> ${exceptRoleId ?? null}::uuid)
+    GROUP BY a.id, r.mlps_admin`);
+  return rows.map((r) => ({ mlpsAdmin: r.mlps_admin, scopes: (r.scopes ?? []).filter(Boolean) }));
 }

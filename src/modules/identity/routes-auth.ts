@@ -41,6 +41,11 @@ function safeNext(next: string | undefined, fallback: string): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : fallback;
 }
 
+function prefersJson(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
 function homeFor(kind: string): string {
   return kind === 'staff' ? '/workbench' : '/my';
 }
@@ -84,7 +89,8 @@ export function registerAuthRoutes(app: App, services: PlatformServices): void {
       if (outcome.next !== 'done') return reply.redirect('/login/totp', 303);
       return reply.redirect(safeNext(input.next, homeFor(outcome.kind)), 303);
     } catch (err) {
-      if (!isAppError(err)) throw err;
+      // Browsers get the form again; a client asking only for JSON gets problem+json from the error handler.
+      if (!isAppError(err) || prefersJson(req)) throw err;
       return loginPage(req, reply, { loginName: body?.loginName, next: body?.next, error: err.message, status: err.status });
     }
   });

@@ -21,6 +21,8 @@ const ConfigSchema = Type.Object({
   roles: Type.Array(Type.Union([Type.Literal('web'), Type.Literal('worker'), Type.Literal('ingest')]), { minItems: 1 }),
   sessionIdleMinutes: Type.Integer({ minimum: 1 }),
   smtpUrl: Type.Optional(Type.String()),
+  /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+  trustProxyHops: Type.Integer({ minimum: 0, maximum: 10 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -45,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roles: (env.EGOV_ROLES ?? 'web,worker,ingest').split(',').map((s) => s.trim()).filter(Boolean),
     sessionIdleMinutes: env.EGOV_SESSION_IDLE_MINUTES ? Number(env.EGOV_SESSION_IDLE_MINUTES) : 30,
     smtpUrl: env.SMTP_URL || undefined,
+    trustProxyHops: env.EGOV_TRUST_PROXY_HOPS ? Number(env.EGOV_TRUST_PROXY_HOPS) : 0,
   };
   const errors = [...Value.Errors(ConfigSchema, raw)];
   if (errors.length > 0) {

@@ -68,9 +68,10 @@ export function textarea(o: { name: string; label: string; value?: string | null
 }
 
 /** A POST form with the CSRF token; `body` holds the fields and buttons. */
-export function form(o: { action: string; csrf: string; body: HtmlValue; method?: 'post' | 'get'; multipart?: boolean; className?: string; label?: string }): SafeHtml {
+/** `confirm`: a question the browser asks before submitting (data-confirm, handled by egov.js). */
+export function form(o: { action: string; csrf: string; body: HtmlValue; method?: 'post' | 'get'; multipart?: boolean; className?: string; label?: string; confirm?: string }): SafeHtml {
   const method = o.method ?? 'post';
-  return html`<form action="${o.action}" method="${method}"${o.multipart ? html` enctype="multipart/form-data"` : ''}${o.className ? html` class="${o.className}"` : ''}${o.label ? html` aria-label="${o.label}"` : ''}>
+  return html`<form action="${o.action}" method="${method}"${o.multipart ? html` enctype="multipart/form-data"` : ''}${o.className ? html` class="${o.className}"` : ''}${o.label ? html` aria-label="${o.label}"` : ''}${o.confirm ? html` data-confirm="${o.confirm}"` : ''}>
   ${method === 'post' ? html`<input type="hidden" name="_csrf" value="${o.csrf}">` : ''}
   ${o.body}
 </form>`;
