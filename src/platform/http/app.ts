@@ -13,7 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { anonymousActor, hasScope, type Actor, type Ctx } from '../context.ts';
+import { anonymousActor, type Actor, type Ctx } from '../context.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { decideAccess, type Authenticator, type RouteScope } from '../auth/index.ts';
 import { sm3Hmac, randomToken, safeEqual } from '../crypto/index.ts';
@@ -36,6 +36,8 @@ declare module 'fastify' {
     sessionId: string | null;
     csrfToken: string;
     a11y: boolean;
+    /** Unread messages for the header badge; null when not computed (API calls, anonymous). */
+    unreadCount: number | null;
   }
   interface FastifyReply {
     page(input: PageOptions): FastifyReply;
@@ -101,11 +103,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
     logger: services.config.logLevel === 'silent' ? false : { level: services.config.logLevel },
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Only trust X-Forwarded-For from configured proxy hops, or clients could dodge per-address limits.
+    trustProxy: (_address: string, hop: number) => hop < services.config.trustProxyHops,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const navItems = deps.modules.flatMap((m) => m.navigation ?? []);
+  const countUnread = deps.modules.find((m) => m.unreadCount)?.unreadCount;
   const csrfFor = (id: string) => sm3Hmac(deps.secret, `csrf:${id}`).toString('base64url');
   const sign = (v: string) => `${v}.${sm3Hmac(deps.secret, `flash:${v}`).toString('base64url')}`;
   const unsign = (s: string): string | null => {
@@ -161,6 +165,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
   app.decorateRequest('sessionId', null);
   app.decorateRequest('csrfToken', '');
   app.decorateRequest('a11y', false);
+  app.decorateRequest('unreadCount', null);
 
   // 1. Who is calling, and may they call this route at all (before the body is read).
   app.addHook('onRequest', async (req, reply) => {
@@ -220,6 +225,19 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
     }
   });
 
+  // 3. The unread-message badge in the page header: one count query for page requests of signed-in users.
+  if (countUnread) {
+    app.addHook('preHandler', async (req) => {
+      const actor = req.ctx.actor;
+      if (req.method !== 'GET' || !actor.userId || actor.pendingSecondFactor || !wantsHtml(req) || req.url.startsWith('/assets/')) return;
+      try {
+        req.unreadCount = await countUnread(req.ctx);
+      } catch (err) {
+        req.log.warn({ err }, 'unread message count failed');
+      }
+    });
+  }
+
   app.decorateReply('page', function page(this: FastifyReply, input: PageOptions) {
     const req = this.request;
     let flash = input.flash ?? null;
@@ -237,7 +255,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
     }
     const shell = input.shell ?? (req.url.startsWith('/workbench') ? 'workbench' : 'public');
     const nav: NavEntry[] = shell === 'workbench'
-      ? [{ label: '首页', href: '/workbench', group: '工作台' }, ...navItems.filter((n) => hasScope(req.ctx.actor, n.scope))]
+      ? [{ label: '首页', href: '/workbench', group: '工作台' }, ...navItems.filter((n) => decideAccess(req.ctx.actor, n.scope) === 'allow')]
       : [];
     const body = renderPage({
       title: input.title,
@@ -250,6 +268,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
       a11y: req.a11y,
       flash,
       breadcrumbs: input.breadcrumbs,
+      unreadCount: req.unreadCount ?? undefined,
     });
     return this.status(input.status ?? 200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
   });
