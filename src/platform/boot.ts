@@ -16,6 +16,9 @@ import { registerPlatformRoutes } from './routes.ts';
 import type { Authenticator } from './auth/index.ts';
 import type { ModuleDefinition, PlatformServices } from './module.ts';
 import { pruneRateLimits } from './http/rate-limit.ts';
+import { AttachmentPolicies } from './files/policy.ts';
+import { registerWorkflows } from './workflow/registry.ts';
+import { startTimerLoop, type TimerLoop } from './workflow/timers.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -71,6 +74,13 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
 
   const events = new HandlerRegistry();
   for (const m of opts.modules) for (const h of m.eventHandlers ?? []) events.register(h);
+  const attachmentPolicies = new AttachmentPolicies();
+  for (const m of opts.modules) for (const [ownerType, policy] of Object.entries(m.attachmentPolicies ?? {})) attachmentPolicies.register(ownerType, policy);
+  const provided = <K extends 'recipientResolver' | 'smsProvider'>(key: K) => {
+    const providers = opts.modules.filter((m) => m.provides?.[key]);
+    if (providers.length > 1) throw new Error(`${key} provided by several modules: ${providers.map((m) => m.name).join(', ')}`);
+    return providers[0]?.provides?.[key];
+  };
   let dispatcher: Dispatcher | null = null;
   const services: PlatformServices = {
     config,
@@ -80,10 +90,15 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
     events,
     scopes: opts.modules.flatMap((m) => m.scopes),
     nudgeDispatcher: () => dispatcher?.nudge(),
+    recipients: provided('recipientResolver'),
+    smsProvider: provided('smsProvider'),
+    attachmentPolicies,
   };
   dispatcher = new Dispatcher({ db: database.db, clock, log, registry: events });
   const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock, requestId: `system:${Date.now()}`, log });
 
+  // Workflow definitions first: seeds may start cases.
+  await registerWorkflows(systemCtx(), { definitions: opts.modules.flatMap((m) => m.workflows ?? []), services });
   const seededDemo = await seedModules({ modules: opts.modules, systemCtx, demo: config.seedDemo });
 
   const app = await buildHttpApp({ services, modules: opts.modules, authenticator: opts.authenticator(services), secret });
@@ -93,8 +108,12 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
 
   const runWorker = opts.worker ?? config.roles.includes('worker');
   let pruneTimer: NodeJS.Timeout | null = null;
+  let workflowTimers: TimerLoop | null = null;
   if (runWorker) {
     dispatcher.start();
+    workflowTimers = startTimerLoop({ ctx: systemCtx, log, intervalMs: 1000, onPass: (r) => {
+      if (r.fired > 0) dispatcher?.nudge();
+    } });
     pruneTimer = setInterval(() => void pruneRateLimits(systemCtx()).catch(() => undefined), 3600_000);
     pruneTimer.unref();
   }
@@ -107,6 +126,7 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
     systemCtx,
     async close() {
       if (pruneTimer) clearInterval(pruneTimer);
+      await workflowTimers?.stop();
       await dispatcher!.stop();
       await app.close();
       if (!opts.database) await database.close();

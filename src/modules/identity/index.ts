@@ -4,6 +4,7 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { ensureBuiltinRoles } from './roles.ts';
 import { seedIdentityDemo } from './seed.ts';
+import { identityRecipientResolver } from './recipients.ts';
 import { registerAuthRoutes } from './routes-auth.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 
@@ -33,6 +34,7 @@ export const identityModule: ModuleDefinition = {
   },
   seedReference: ensureBuiltinRoles,
   seedDemo: seedIdentityDemo,
+  provides: { recipientResolver: identityRecipientResolver },
 };
 
 export {
