@@ -3,13 +3,18 @@
  * Exit codes: 0 success, 1 a check failed or the command failed, 2 usage error.
  * Commands other than `serve` work on the database directly, without HTTP.
  */
+import { runCalendarCommand, CALENDAR_HELP } from './platform/calendar/cli.ts';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import readline from 'node:readline';
 import { loadConfig, ConfigError, type Config } from './platform/config/index.ts';
 import { openConfiguredDatabase, seedModules } from './platform/boot.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { queryOne, sql, type Database } from './platform/db/index.ts';
 import { verifyAuditChain } from './platform/audit/chain.ts';
-import { systemActor, silentLogger, type Ctx } from './platform/context.ts';
+import { systemActor, silentLogger, type Actor, type Ctx } from './platform/context.ts';
+import { inTransaction } from './platform/transaction.ts';
+import { isAppError } from './platform/errors.ts';
 import { systemClock } from './platform/clock.ts';
 import { checkResidentId, checkUscc, residentIdFacts } from './platform/identifiers/index.ts';
 
@@ -32,11 +37,16 @@ const MAIN_HELP = `用法: egov <命令> [参数] [选项]
   audit verify          校验审计日志的 SM3 哈希链
   check id <号码>       校验公民身份号码 (GB 11643)
   check uscc <代码>     校验统一社会信用代码 (GB 32100)
+  user create ...       创建工作人员账号并授予岗位角色 (初始化时使用)
+  demo-accounts         列出演示账号
+  demo-totp <登录名>    输出演示管理员账号当前的动态口令
+  calendar add <日期> <N>  输出该日期之后第 N 个工作日 (当日不计)
 
 数据库: 设置 DATABASE_URL 时连接 PostgreSQL, 否则使用 DATA_DIR (默认 ./data) 下的内置 PGlite。
 每个命令都支持 --help。退出码: 0 成功, 1 校验未通过或执行失败, 2 用法错误。`;
 
 const HELP: Record<string, string> = {
+  calendar: CALENDAR_HELP,
   serve: `用法: egov serve
 
 启动平台: HTTP 服务、事件投递与数据接入 (与 npm start 相同)。
@@ -56,12 +66,30 @@ const HELP: Record<string, string> = {
       egov check uscc <统一社会信用代码>
 
 校验号码的格式和校验位。有效时输出 "有效" 及号码所含信息 (退出码 0), 无效时输出原因 (退出码 1)。`,
+  user: `用法: egov user create --login <登录名> --name <姓名> --password <口令> --role <角色代码> --unit <单位标识或全称>
+
+创建工作人员账号, 并在所属单位授予角色 (同一事务; 记入审计日志, 操作者为 "命令行")。
+用于初始化 (如创建第一位系统管理员); 之后请在工作台的 "账号管理" 中操作。
+  --login     登录名
+  --name      姓名
+  --password  初始口令; 写 - 则从标准输入读取 (避免口令留在 shell 历史中)
+  --role      角色代码, 如 sys_admin、sec_admin、audit_admin、unit_admin、clerk
+  --unit      所属单位: 单位标识 (UUID) 或单位全称 (须唯一)`,
+  'demo-accounts': `用法: egov demo-accounts
+
+列出演示数据中的账号 (登录名、姓名、角色、是否需要动态口令) 及演示口令。`,
+  'demo-totp': `用法: egov demo-totp <登录名>
+
+输出演示管理员账号当前的 6 位动态口令 (演示账号共用公开的演示密钥; 对其他账号无效)。`,
 };
 
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
 }
+
+/** Options that take a value (`--login L` or `--login=L`); every other option is a switch. */
+const VALUE_OPTIONS = new Set(['login', 'name', 'password', 'role', 'unit']);
 
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -75,8 +103,10 @@ function parseArgs(argv: string[]): Parsed {
     if (a === '-h') flags.set('help', true);
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else flags.set(a.slice(2), true);
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (eq > 0) flags.set(name, a.slice(eq + 1));
+      else if (VALUE_OPTIONS.has(name) && i + 1 < argv.length) flags.set(name, argv[(i += 1)]);
+      else flags.set(name, true);
     } else positional.push(a);
   }
   return { positional, flags };
@@ -252,8 +282,104 @@ function cmdCheck(kind: string | undefined, value: string | undefined): number {
   return EXIT_OK;
 }
 
+/** The actor for changes made from the command line: the system, named after the OS user. */
+function cliActor(): Actor {
+  let who = 'unknown';
+  try {
+    who = os.userInfo().username;
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return { ...systemActor, name: `命令行 (操作系统用户 ${who})` };
+}
+
+async function readSecretLine(): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function cmdUserCreate(opts: { login: string; name: string; password: string; role: string; unit: string }): Promise<number> {
+  const c = config();
+  const { createStaffUser, getRole, assignRole } = await import('./modules/identity/index.ts');
+  const { getUnitSummary, listUnitsForPicker } = await import('./modules/directory/index.ts');
+  const password = opts.password === '-' ? await readSecretLine() : opts.password;
+  return withDatabase(c, async (database) => {
+    await migrate(database);
+    const ctx: Ctx = { actor: cliActor(), db: database.db, clock: systemClock, requestId: `cli:user-create:${Date.now()}`, log: silentLogger };
+    let unit: { id: string; name: string } | null;
+    if (UUID_RE.test(opts.unit)) unit = await getUnitSummary(ctx, opts.unit);
+    else {
+      const candidates = await listUnitsForPicker(ctx, { regionPrefixes: [''], search: opts.unit, limit: 20 });
+      const exact = candidates.filter((u) => u.name === opts.unit);
+      if (exact.length > 1) {
+        console.error(`有 ${exact.length} 个单位名为 "${opts.unit}", 请改用单位标识:\n${exact.map((u) => `  ${u.id} ${u.name} (${u.regionCode})`).join('\n')}`);
+        return EXIT_FAILED;
+      }
+      unit = exact[0] ?? null;
+      if (!unit && candidates.length) {
+        console.error(`没有名为 "${opts.unit}" 的单位。相近的单位:\n${candidates.slice(0, 8).map((u) => `  ${u.id} ${u.name}`).join('\n')}`);
+        return EXIT_FAILED;
+      }
+    }
+    if (!unit) {
+      console.error(`单位不存在: ${opts.unit}`);
+      return EXIT_FAILED;
+    }
+    const role = await getRole(ctx, { code: opts.role });
+    if (!role) {
+      console.error(`角色不存在: ${opts.role}`);
+      return EXIT_FAILED;
+    }
+    const found = unit;
+    try {
+      const user = await inTransaction(ctx, async (tctx) => {
+        const created = await createStaffUser(tctx, { loginName: opts.login, displayName: opts.name, password, homeUnitId: found.id });
+        await assignRole(tctx, { userId: created.id, roleId: role.id, unitId: found.id });
+        return created;
+      });
+      console.log(`已创建工作人员账号 ${opts.login} (${opts.name}), 在 ${found.name} 担任 ${role.name} (${role.code}); 账号标识 ${user.id}`);
+      return EXIT_OK;
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      console.error(`未创建账号: ${err.message}`);
+      return EXIT_FAILED;
+    }
+  });
+}
+
+async function cmdDemoAccounts(): Promise<number> {
+  const { DEMO_STAFF, DEMO_PASSWORD, DEMO_CITIZEN_ID, DEMO_ENTERPRISE_USCC } = await import('./modules/identity/index.ts');
+  console.log(`演示账号 (仅存在于加载了演示数据的数据库中), 口令均为 ${DEMO_PASSWORD}:`);
+  for (const s of DEMO_STAFF) console.log(`  ${s.login.padEnd(10)} ${s.name}  角色 ${s.role}${s.totp ? '  (需动态口令: egov demo-totp ' + s.login + ')' : ''}`);
+  console.log(`  ${DEMO_CITIZEN_ID}  个人 (公民身份号码登录)`);
+  console.log(`  ${DEMO_ENTERPRISE_USCC}  法人 (统一社会信用代码登录)`);
+  return EXIT_OK;
+}
+
+async function cmdDemoTotp(login: string): Promise<number> {
+  const { DEMO_STAFF, DEMO_TOTP_SECRET, totpCode } = await import('./modules/identity/index.ts');
+  const account = DEMO_STAFF.find((s) => s.login === login);
+  if (!account?.totp) {
+    console.error(`${login} 不是使用动态口令的演示账号; 本命令只适用于: ${DEMO_STAFF.filter((s) => s.totp).map((s) => s.login).join(', ')}`);
+    return EXIT_FAILED;
+  }
+  const now = new Date();
+  console.log(totpCode(DEMO_TOTP_SECRET, now));
+  console.error(`(${30 - (Math.floor(now.getTime() / 1000) % 30)} 秒内有效)`);
+  return EXIT_OK;
+}
+
 /** Runs one command; resolves to the exit code, or null when the process should keep running (serve). */
 export async function run(argv: string[]): Promise<number | null> {
+  // The calendar command parses its own flags (--region, --offline).
+  if (argv[0] === 'calendar') return runCalendarCommand(argv.slice(1), { out: (s) => console.log(s), err: (s) => console.error(s) });
   const p = parseArgs(argv);
   const [command, ...args] = p.positional;
   const wantsHelp = p.flags.has('help');
@@ -297,6 +423,26 @@ export async function run(argv: string[]): Promise<number | null> {
       if (args[0] !== 'id' && args[0] !== 'uscc') throw new UsageError(args[0] ? `未知子命令: check ${args[0]}` : '缺少子命令 (id 或 uscc)', help);
       expectArgs(args.slice(1), 1, help);
       return cmdCheck(args[0], args[1]);
+    case 'user': {
+      const names = ['login', 'name', 'password', 'role', 'unit'] as const;
+      allowFlags(p, [...names], help);
+      if (args[0] !== 'create') throw new UsageError(args[0] ? `未知子命令: user ${args[0]}` : '缺少子命令 (create)', help);
+      expectArgs(args.slice(1), 0, help);
+      const values = Object.fromEntries(names.map((n) => {
+        const v = p.flags.get(n);
+        if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`缺少选项 --${n} <值>`, help);
+        return [n, v.trim()];
+      })) as Record<(typeof names)[number], string>;
+      return cmdUserCreate(values);
+    }
+    case 'demo-accounts':
+      allowFlags(p, [], help);
+      expectArgs(args, 0, help);
+      return cmdDemoAccounts();
+    case 'demo-totp':
+      allowFlags(p, [], help);
+      expectArgs(args, 1, help);
+      return cmdDemoTotp(args[0]);
     default:
       throw new UsageError(`未知命令: ${command}`, MAIN_HELP);
   }

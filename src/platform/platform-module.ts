@@ -8,7 +8,7 @@ import { hasScope } from './context.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { AUDIT_EXPORT_SCOPE, AUDIT_READ_SCOPE } from './audit/search.ts';
 import { EVENTS_ADMIN_SCOPE, registerDeadLetterRoutes } from './events/routes.ts';
-import { outboxStats } from './events/outbox.ts';
+import { countDeadLetters } from './events/outbox.ts';
 
 export const platformModule: ModuleDefinition = {
   name: 'platform',
@@ -27,7 +27,7 @@ export const platformModule: ModuleDefinition = {
   },
   async pendingItems(ctx) {
     if (!hasScope(ctx.actor, EVENTS_ADMIN_SCOPE)) return [];
-    const { dead } = await outboxStats(ctx);
+    const dead = await countDeadLetters(ctx);
     return dead > 0 ? [{ title: '事件投递死信待处理', href: '/workbench/system/dead-letters', count: dead }] : [];
   },
 };

@@ -3,7 +3,7 @@
  * and a check of the hash chain. Everything is bounded by the auditor's region (see search.ts).
  */
 import { Readable } from 'node:stream';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TString } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App } from '../http/app.ts';
 import type { PlatformServices } from '../module.ts';
@@ -27,7 +27,9 @@ import {
   type AuditRecord,
 } from './search.ts';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+/** `string | null` as `type: ['string', 'null']` (OpenAPI 3.1): fast-json-stringify serialises it
+ * directly, where an anyOf would be validated value by value. */
+const Nullable = (t: TString) => Type.Unsafe<string | null>({ ...t, type: ['string', 'null'] });
 
 const filterProperties = {
   from: Type.Optional(Type.String({ title: '起始日期', description: 'YYYY-MM-DD (北京时间, 含当日) 或 ISO 8601 时间', maxLength: 40 })),

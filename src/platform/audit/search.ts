@@ -70,8 +70,6 @@ export const AUDIT_PAGE_SIZE_MAX = 200;
 const EXPORT_BATCH = 2000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
-/** Whole days are China Standard Time (UTC+8, no daylight saving). */
-const CHINA_OFFSET = '+08:00';
 
 interface StoredRow {
   seq: string | number;
