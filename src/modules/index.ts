@@ -9,5 +9,6 @@ import { directoryModule } from './directory/index.ts';
 import { identityModule } from './identity/index.ts';
 import { notifyModule } from '../platform/notify/module.ts';
 import { filesModule } from '../platform/files/module.ts';
+import { documentsModule } from './documents/index.ts';
 
-export const modules: ModuleDefinition[] = [platformModule, calendarModule, directoryModule, identityModule, notifyModule, filesModule, workflowModule];
+export const modules: ModuleDefinition[] = [platformModule, calendarModule, directoryModule, identityModule, notifyModule, filesModule, workflowModule, documentsModule];

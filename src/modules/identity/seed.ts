@@ -33,6 +33,14 @@ export const DEMO_STAFF: DemoStaff[] = [
   { login: 'zzadmin', name: '郑州市单位管理员 (演示)', role: 'unit_admin', unit: { regionCode: '410100', unitType: 'government' }, totp: true },
   { login: 'lyadmin', name: '洛阳市单位管理员 (演示)', role: 'unit_admin', unit: { regionCode: '410300', unitType: 'government' }, totp: true },
   { login: 'zyclerk', name: '中原区工作人员 (演示)', role: 'clerk', unit: { regionCode: '410102', unitType: 'government' }, totp: false },
+  { login: 'hnwenshu', name: '省政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
+  { login: 'hnhegao', name: '省政府办公厅核稿人 (演示)', role: 'doc_officer', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
+  { login: 'hnqianfa', name: '省政府签发领导 (演示)', role: 'doc_leader', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
+  { login: 'hnyinzhang', name: '省政府印章管理员 (演示)', role: 'seal_keeper', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
+  { login: 'zzwenshu', name: '郑州市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
+  { login: 'zzbangong', name: '郑州市政府办公室承办人 (演示)', role: 'doc_officer', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
+  { login: 'zzlingdao', name: '郑州市政府领导 (演示)', role: 'doc_leader', unit: { regionCode: '410100', unitType: 'government' }, totp: true },
+  { login: 'lywenshu', name: '洛阳市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410300', unitType: 'government' }, totp: false },
 ];
 
 /** A demo resident ID with a correct check character (Zhongyuan district, 1990-03-07). */
