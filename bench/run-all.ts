@@ -2,6 +2,9 @@
  * Runs every benchmark in order, each in its own process, and prints their figures.
  *   npm run bench                                   (full: 10 s per HTTP case, 1M audit records)
  *   BENCH_DURATION=3 AUDIT_RECORDS=100000 npm run bench   (quick)
+ *   WORKFLOW_CASES=1000000 npm run bench            (adds bench/workflow.ts as the last step)
+ * The workflow benchmark loads a province of cases first (minutes on PostgreSQL, much longer on
+ * PGlite), so it runs only when WORKFLOW_CASES is set; DATABASE_URL applies to it as well.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -17,6 +20,8 @@ const runs: [string, string[]][] = [
   ['http-throughput', ['bench/http-throughput.ts']],
   ['audit-verify', ['bench/audit-verify.ts', '--records', process.env.AUDIT_RECORDS ?? '1000000']],
 ];
+if (process.env.WORKFLOW_CASES) runs.push(['workflow', ['bench/workflow.ts', '--cases', process.env.WORKFLOW_CASES]]);
+else console.log('(bench/workflow.ts not run: set WORKFLOW_CASES=N to add it as the last step, e.g. WORKFLOW_CASES=1000000 with DATABASE_URL)');
 let failed = 0;
 for (const [name, args] of runs) {
   console.log(`\n## ${name}`);

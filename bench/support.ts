@@ -1,9 +1,11 @@
 /**
  * Helpers shared by the benchmarks: free ports, starting and stopping the platform as a child
- * process exactly as `npm start` does, and waiting until it serves.
+ * process exactly as `npm start` does, and waiting until it serves; percentiles, numeric
+ * command-line flags and the load average printed with each figure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -81,3 +83,30 @@ export const median = (xs: number[]): number => {
 };
 
 export const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** Nearest-rank percentile (p in 0..100) of a list of numbers; NaN for an empty list. */
+export const percentile = (xs: number[], p: number): number => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+/** `--name N` from the command line (a positive integer), or the fallback. */
+export function intArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+/** `--name 1,8` from the command line (positive integers), or the fallback. */
+export function intListArg(name: string, fallback: number[]): number[] {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const vs = (process.argv[i + 1] ?? '').split(',').map(Number);
+  if (vs.length === 0 || vs.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--${name} must be a comma-separated list of positive integers`);
+  return vs;
+}
+
+/** The 1-, 5- and 15-minute load averages, for the record printed with each figure. */
+export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
