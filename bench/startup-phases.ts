@@ -5,7 +5,7 @@
  */
 const t0 = performance.now();
 const { loadConfig } = await import('../src/platform/config/index.ts');
-const { bootPlatform, openConfiguredDatabase, seedModules } = await import('../src/platform/boot.ts');
+const { bootPlatform, openConfiguredDatabase, platformServices, seedModules } = await import('../src/platform/boot.ts');
 const { migrate } = await import('../src/platform/db/migrate.ts');
 const { modules } = await import('../src/modules/index.ts');
 const { createAuthenticator } = await import('../src/modules/identity/index.ts');
@@ -24,8 +24,9 @@ lap('open database');
 await migrate(database);
 lap('migrations');
 const systemCtx = () => ({ actor: systemActor, db: database.db, clock: systemClock, requestId: 'bench', log: silentLogger });
+const services = platformServices({ config, database, clock: systemClock, log: silentLogger, modules });
 for (const m of modules) {
-  await seedModules({ modules: [m], systemCtx, demo: false });
+  await seedModules({ modules: [m], services, systemCtx, demo: false });
   lap(`reference data: ${m.name}`);
 }
 // bootPlatform repeats the (idempotent) migrations and reference data, loads demo data on the first

@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import readline from 'node:readline';
 import { loadConfig, ConfigError, type Config } from './platform/config/index.ts';
-import { openConfiguredDatabase, seedModules } from './platform/boot.ts';
+import { openConfiguredDatabase, platformServices, seedModules } from './platform/boot.ts';
+import type { DemoStaffDefinition } from './platform/module.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { queryOne, sql, type Database } from './platform/db/index.ts';
 import { verifyAuditChain } from './platform/audit/chain.ts';
@@ -161,7 +162,8 @@ async function cmdSeed(demo: boolean): Promise<number> {
   return withDatabase(c, async (database) => {
     await migrate(database);
     const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock: systemClock, requestId: `cli:seed:${Date.now()}`, log: silentLogger });
-    const seededDemo = await seedModules({ modules, systemCtx, demo });
+    const services = platformServices({ config: c, database, clock: systemClock, log: silentLogger, modules });
+    const seededDemo = await seedModules({ modules, services, systemCtx, demo });
     console.log(`参考数据已导入 (${modules.map((m) => m.name).join(', ')}; ${where(c)})`);
     if (demo) console.log(seededDemo ? '演示数据已导入' : '演示数据此前已导入, 本次跳过');
     return EXIT_OK;
@@ -354,8 +356,16 @@ async function cmdUserCreate(opts: { login: string; name: string; password: stri
   });
 }
 
+/** identity's demo staff and those every module of the deployment declares. */
+async function allDemoStaff(): Promise<DemoStaffDefinition[]> {
+  const { DEMO_STAFF } = await import('./modules/identity/index.ts');
+  const { modules } = await import('./modules/index.ts');
+  return [...DEMO_STAFF, ...modules.flatMap((m) => m.demoStaff ?? [])];
+}
+
 async function cmdDemoAccounts(): Promise<number> {
-  const { DEMO_STAFF, DEMO_PASSWORD, DEMO_CITIZEN_ID, DEMO_ENTERPRISE_USCC } = await import('./modules/identity/index.ts');
+  const { DEMO_PASSWORD, DEMO_CITIZEN_ID, DEMO_ENTERPRISE_USCC } = await import('./modules/identity/index.ts');
+  const DEMO_STAFF = await allDemoStaff();
   console.log(`演示账号 (仅存在于加载了演示数据的数据库中), 口令均为 ${DEMO_PASSWORD}:`);
   for (const s of DEMO_STAFF) console.log(`  ${s.login.padEnd(10)} ${s.name}  角色 ${s.role}${s.totp ? '  (需动态口令: egov demo-totp ' + s.login + ')' : ''}`);
   console.log(`  ${DEMO_CITIZEN_ID}  个人 (公民身份号码登录)`);
@@ -364,7 +374,8 @@ async function cmdDemoAccounts(): Promise<number> {
 }
 
 async function cmdDemoTotp(login: string): Promise<number> {
-  const { DEMO_STAFF, DEMO_TOTP_SECRET, totpCode } = await import('./modules/identity/index.ts');
+  const { DEMO_TOTP_SECRET, totpCode } = await import('./modules/identity/index.ts');
+  const DEMO_STAFF = await allDemoStaff();
   const account = DEMO_STAFF.find((s) => s.login === login);
   if (!account?.totp) {
     console.error(`${login} 不是使用动态口令的演示账号; 本命令只适用于: ${DEMO_STAFF.filter((s) => s.totp).map((s) => s.login).join(', ')}`);

@@ -29,8 +29,10 @@ export interface PlatformOptions {
   log?: Logger;
   /** An already open database (tests); otherwise opened from config. */
   database?: Database;
-  /** Run the outbox dispatcher in this process (default: when config.roles has 'worker'). */
+  /** Run the outbox dispatcher, timers and modules' worker tasks in this process (default: when config.roles has 'worker'). */
   worker?: boolean;
+  /** Run the modules' ingest listeners (HJ 212 …) in this process (default: when config.roles has 'ingest'). */
+  ingest?: boolean;
 }
 
 export interface Platform {
@@ -53,15 +55,47 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
  * `demo`, marked afterwards so later starts and `egov seed --demo` skip it. Returns whether demo
  * data was loaded now.
  */
-export async function seedModules(opts: { modules: ModuleDefinition[]; systemCtx: () => Ctx; demo: boolean }): Promise<boolean> {
-  for (const m of opts.modules) await m.seedReference?.(opts.systemCtx());
+export async function seedModules(opts: { modules: ModuleDefinition[]; services: PlatformServices; systemCtx: () => Ctx; demo: boolean }): Promise<boolean> {
+  for (const m of opts.modules) await m.seedReference?.(opts.systemCtx(), opts.services);
   if (!opts.demo) return false;
   const { db, clock } = opts.systemCtx();
   const marker = await queryOne<{ name: string }>(db, sql`SELECT name FROM platform.secrets WHERE name = 'demo_seeded'`);
   if (marker) return false;
-  for (const m of opts.modules) await m.seedDemo?.(opts.systemCtx());
+  for (const m of opts.modules) await m.seedDemo?.(opts.systemCtx(), opts.services);
   await db.execute(sql`INSERT INTO platform.secrets (name, value) VALUES ('demo_seeded', ${clock.now().toISOString()}) ON CONFLICT DO NOTHING`);
   return true;
+}
+
+/**
+ * The services a deployment's modules receive: handler registry, attachment policies, declared
+ * scopes, roles and demo staff, provided kernel contracts. Pure assembly, no I/O (the CLI's seed
+ * command uses it without booting HTTP).
+ */
+export function platformServices(input: { config: Config; database: Database; clock: Clock; log: Logger; modules: ModuleDefinition[]; nudgeDispatcher?: () => void }): PlatformServices {
+  const { modules } = input;
+  const events = new HandlerRegistry();
+  for (const m of modules) for (const h of m.eventHandlers ?? []) events.register(h);
+  const attachmentPolicies = new AttachmentPolicies();
+  for (const m of modules) for (const [ownerType, policy] of Object.entries(m.attachmentPolicies ?? {})) attachmentPolicies.register(ownerType, policy);
+  const provided = <K extends 'recipientResolver' | 'smsProvider'>(key: K) => {
+    const providers = modules.filter((m) => m.provides?.[key]);
+    if (providers.length > 1) throw new Error(`${key} provided by several modules: ${providers.map((m) => m.name).join(', ')}`);
+    return providers[0]?.provides?.[key];
+  };
+  return {
+    config: input.config,
+    database: input.database,
+    clock: input.clock,
+    log: input.log,
+    events,
+    scopes: modules.flatMap((m) => m.scopes),
+    roles: modules.flatMap((m) => m.roles ?? []),
+    demoStaff: modules.flatMap((m) => m.demoStaff ?? []),
+    nudgeDispatcher: input.nudgeDispatcher ?? (() => undefined),
+    recipients: provided('recipientResolver'),
+    smsProvider: provided('smsProvider'),
+    attachmentPolicies,
+  };
 }
 
 export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
@@ -72,34 +106,15 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
   await migrate(database);
   const secret = await ensureSecret(database.db, 'http_hmac');
 
-  const events = new HandlerRegistry();
-  for (const m of opts.modules) for (const h of m.eventHandlers ?? []) events.register(h);
-  const attachmentPolicies = new AttachmentPolicies();
-  for (const m of opts.modules) for (const [ownerType, policy] of Object.entries(m.attachmentPolicies ?? {})) attachmentPolicies.register(ownerType, policy);
-  const provided = <K extends 'recipientResolver' | 'smsProvider'>(key: K) => {
-    const providers = opts.modules.filter((m) => m.provides?.[key]);
-    if (providers.length > 1) throw new Error(`${key} provided by several modules: ${providers.map((m) => m.name).join(', ')}`);
-    return providers[0]?.provides?.[key];
-  };
   let dispatcher: Dispatcher | null = null;
-  const services: PlatformServices = {
-    config,
-    database,
-    clock,
-    log,
-    events,
-    scopes: opts.modules.flatMap((m) => m.scopes),
-    nudgeDispatcher: () => dispatcher?.nudge(),
-    recipients: provided('recipientResolver'),
-    smsProvider: provided('smsProvider'),
-    attachmentPolicies,
-  };
+  const services = platformServices({ config, database, clock, log, modules: opts.modules, nudgeDispatcher: () => dispatcher?.nudge() });
+  const { events } = services;
   dispatcher = new Dispatcher({ db: database.db, clock, log, registry: events });
   const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock, requestId: `system:${Date.now()}`, log });
 
   // Workflow definitions first: seeds may start cases.
   await registerWorkflows(systemCtx(), { definitions: opts.modules.flatMap((m) => m.workflows ?? []), services });
-  const seededDemo = await seedModules({ modules: opts.modules, systemCtx, demo: config.seedDemo });
+  const seededDemo = await seedModules({ modules: opts.modules, services, systemCtx, demo: config.seedDemo });
 
   const app = await buildHttpApp({ services, modules: opts.modules, authenticator: opts.authenticator(services), secret });
   registerPlatformRoutes(app, { services, modules: opts.modules });
@@ -117,6 +132,21 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
     pruneTimer = setInterval(() => void pruneRateLimits(systemCtx()).catch(() => undefined), 3600_000);
     pruneTimer.unref();
   }
+  const runIngest = opts.ingest ?? config.roles.includes('ingest');
+  const running: { name: string; stop(): Promise<void> }[] = [];
+  try {
+    for (const m of opts.modules) {
+      for (const task of m.background ?? []) {
+        if ((task.role === 'worker' && !runWorker) || (task.role === 'ingest' && !runIngest)) continue;
+        const handle = await task.start({ services, systemCtx });
+        running.push({ name: `${m.name}.${task.name}`, stop: handle.stop });
+        log.info({ task: `${m.name}.${task.name}`, role: task.role }, 'background task started');
+      }
+    }
+  } catch (err) {
+    for (const r of running.reverse()) await r.stop().catch(() => undefined);
+    throw err;
+  }
 
   return {
     services,
@@ -125,6 +155,7 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
     seededDemo,
     systemCtx,
     async close() {
+      for (const r of [...running].reverse()) await r.stop().catch((err: unknown) => log.error({ err, task: r.name }, 'background task did not stop cleanly'));
       if (pruneTimer) clearInterval(pruneTimer);
       await workflowTimers?.stop();
       await dispatcher!.stop();

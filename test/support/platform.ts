@@ -64,6 +64,8 @@ export interface TestPlatformOptions {
   seedDemo?: boolean;
   modules?: ModuleDefinition[];
   worker?: boolean;
+  /** Start the modules' ingest listeners (HJ 212 …); off by default, tests start what they need. */
+  ingest?: boolean;
   /** Replaces the identity module's authenticator (kernel tests that need actors without accounts). */
   authenticator?: (services: PlatformServices) => Authenticator;
   /** Extra environment for loadConfig (e.g. SMTP_URL). */
@@ -89,6 +91,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
       log: silentLogger,
       database,
       worker: opts.worker ?? false,
+      ingest: opts.ingest ?? false,
     });
   } catch (err) {
     await closeDatabase();

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../../platform/context.ts';
 import type { ModuleDefinition, PendingItem, PlatformServices } from '../../platform/module.ts';
-import { ATTACHMENT_OWNER, SCOPES, SCOPE_DESCRIPTIONS } from './model.ts';
+import { ATTACHMENT_OWNER, DOCUMENT_DEMO_STAFF, DOCUMENT_ROLES, SCOPES, SCOPE_DESCRIPTIONS } from './model.ts';
 import { DOCUMENT_WORKFLOWS } from './workflows.ts';
 import { registerDocumentsApi } from './routes.ts';
 import { registerListPages } from './pages/lists.ts';
@@ -65,6 +65,8 @@ export const documentsModule: ModuleDefinition = {
     { label: '电子印章', href: '/workbench/documents/seals', scope: SCOPES.sealManage, group: '公文处理' },
   ],
   publicLinks: [{ label: '公文电子印章验证', href: VERIFY_PATH, description: '凭发文字号和验证码, 或上传导出的公文文件, 核验公文电子印章和内容是否完整。' }],
+  roles: DOCUMENT_ROLES,
+  demoStaff: DOCUMENT_DEMO_STAFF,
   eventHandlers: [documentsNotifier],
   workflows: DOCUMENT_WORKFLOWS,
   attachmentPolicies: {

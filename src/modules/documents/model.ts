@@ -2,6 +2,7 @@
  * Names, labels and shapes of the official documents module (公文处理): scopes, the GB/T 9704
  * vocabularies (紧急程度, 密级), workflow keys and states, events, and the rows as stored.
  */
+import type { DemoStaffDefinition, RoleDefinition } from '../../platform/module.ts';
 
 export const SCOPES = {
   outgoingDraft: 'documents.outgoing.draft',
@@ -197,3 +198,47 @@ export function dayOrNull(d: Date | string | null): string | null {
   const local = new Date(d.getTime() - d.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 10);
 }
+
+/** The roles of official-document handling (installed as built-in roles by identity). */
+export const DOCUMENT_ROLES: RoleDefinition[] = [
+  {
+    code: 'doc_clerk',
+    name: '文书',
+    description: '起草发文, 收文签收登记与归档',
+    requiresMfa: false,
+    scopes: ['documents.read', 'documents.outgoing.draft', 'documents.incoming.register'],
+  },
+  {
+    code: 'doc_officer',
+    name: '办公室承办人员',
+    description: '发文核稿, 收文拟办与承办',
+    requiresMfa: false,
+    scopes: ['documents.read', 'documents.outgoing.review', 'documents.incoming.handle'],
+  },
+  {
+    code: 'doc_leader',
+    name: '签发领导',
+    description: '签发发文, 批示收文, 接收超期督办',
+    requiresMfa: true,
+    scopes: ['documents.read', 'documents.outgoing.sign', 'documents.incoming.instruct'],
+  },
+  {
+    code: 'seal_keeper',
+    name: '印章管理员',
+    description: '管理本单位电子印章, 用印并分发',
+    requiresMfa: true,
+    scopes: ['documents.read', 'documents.seal.manage'],
+  },
+];
+
+/** Demo staff of the documents demo: the provincial government, Zhengzhou and Luoyang. */
+export const DOCUMENT_DEMO_STAFF: DemoStaffDefinition[] = [
+  { login: 'hnwenshu', name: '省政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
+  { login: 'hnhegao', name: '省政府办公厅核稿人 (演示)', role: 'doc_officer', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
+  { login: 'hnqianfa', name: '省政府签发领导 (演示)', role: 'doc_leader', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
+  { login: 'hnyinzhang', name: '省政府印章管理员 (演示)', role: 'seal_keeper', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
+  { login: 'zzwenshu', name: '郑州市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
+  { login: 'zzbangong', name: '郑州市政府办公室承办人 (演示)', role: 'doc_officer', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
+  { login: 'zzlingdao', name: '郑州市政府领导 (演示)', role: 'doc_leader', unit: { regionCode: '410100', unitType: 'government' }, totp: true },
+  { login: 'lywenshu', name: '洛阳市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410300', unitType: 'government' }, totp: false },
+];

@@ -8,6 +8,7 @@ import { audit } from '../../platform/audit/chain.ts';
 import { inTransaction } from '../../platform/transaction.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { hasScope, type Ctx } from '../../platform/context.ts';
+import type { PlatformServices } from '../../platform/module.ts';
 
 export type MlpsAdmin = 'system' | 'security' | 'audit';
 
@@ -104,38 +105,6 @@ export const BUILTIN_ROLES: BuiltinRole[] = [
     scopes: ['identity.user.read', 'identity.person.read_full'],
   },
   {
-    code: 'doc_clerk',
-    name: '文书',
-    description: '起草发文, 收文签收登记与归档',
-    mlpsAdmin: null,
-    requiresMfa: false,
-    scopes: ['documents.read', 'documents.outgoing.draft', 'documents.incoming.register'],
-  },
-  {
-    code: 'doc_officer',
-    name: '办公室承办人员',
-    description: '发文核稿, 收文拟办与承办',
-    mlpsAdmin: null,
-    requiresMfa: false,
-    scopes: ['documents.read', 'documents.outgoing.review', 'documents.incoming.handle'],
-  },
-  {
-    code: 'doc_leader',
-    name: '签发领导',
-    description: '签发发文, 批示收文, 接收超期督办',
-    mlpsAdmin: null,
-    requiresMfa: true,
-    scopes: ['documents.read', 'documents.outgoing.sign', 'documents.incoming.instruct'],
-  },
-  {
-    code: 'seal_keeper',
-    name: '印章管理员',
-    description: '管理本单位电子印章, 用印并分发',
-    mlpsAdmin: null,
-    requiresMfa: true,
-    scopes: ['documents.read', 'documents.seal.manage'],
-  },
-  {
     code: 'clerk',
     name: '工作人员',
     description: '查看本辖区组织目录',
@@ -145,11 +114,31 @@ export const BUILTIN_ROLES: BuiltinRole[] = [
   },
 ];
 
-/** Installs or refreshes the built-in roles (reference data). */
-export async function ensureBuiltinRoles(ctx: Ctx): Promise<void> {
+/**
+ * The built-in roles of a deployment: identity's own plus those the modules declare. A module role
+ * may not take a code already used, nor a reserved power of the three administrators, nor a scope
+ * no module declares — the start stops rather than grant something unintended.
+ */
+export function deploymentRoles(services: Pick<PlatformServices, 'roles' | 'scopes'>): BuiltinRole[] {
+  const roles: BuiltinRole[] = [...BUILTIN_ROLES];
+  const declared = new Set(services.scopes.map((s) => s.name));
+  for (const r of services.roles) {
+    if (roles.some((x) => x.code === r.code)) throw new Error(`role ${r.code} is declared twice`);
+    const reserved = r.scopes.filter((s) => isReservedScope(s) || mlpsKindsOf([{ mlpsAdmin: null, scopes: [s] }]).length > 0);
+    if (reserved.length > 0) throw new Error(`role ${r.code} may not hold the administrators' powers ${reserved.join(', ')}`);
+    const unknown = r.scopes.filter((s) => !declared.has(s));
+    if (unknown.length > 0) throw new Error(`role ${r.code} holds undeclared scopes ${unknown.join(', ')}`);
+    roles.push({ ...r, mlpsAdmin: null });
+  }
+  return roles;
+}
+
+/** Installs or refreshes the built-in roles (reference data), identity's and the modules'. */
+export async function ensureBuiltinRoles(ctx: Ctx, services: Pick<PlatformServices, 'roles' | 'scopes'>): Promise<void> {
+  const roles = deploymentRoles(services);
   await inTransaction(ctx, async (tctx) => {
     const now = tctx.clock.now().toISOString();
-    for (const r of BUILTIN_ROLES) {
+    for (const r of roles) {
       const row = await queryOne<{ id: string }>(
         tctx.db,
         sql`INSERT INTO identity.roles (id, code, name, description, mlps_admin, requires_mfa, builtin, created_at, updated_at)

@@ -8,6 +8,7 @@ import { sm4Encrypt } from '../../platform/crypto/index.ts';
 import { ensureSecret } from '../../platform/secrets.ts';
 import { residentIdCheckChar, usccCheckChar } from '../../platform/identifiers/index.ts';
 import type { Ctx } from '../../platform/context.ts';
+import type { DemoStaffDefinition, PlatformServices } from '../../platform/module.ts';
 import { findUnit } from '../directory/index.ts';
 import { createStaffUser } from './users.ts';
 import { assignRole } from './assignments.ts';
@@ -17,15 +18,9 @@ import { registerCitizen, registerEnterprise } from './registration.ts';
 export const DEMO_PASSWORD = 'Henan@2026demo';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 
-interface DemoStaff {
-  login: string;
-  name: string;
-  role: string;
-  unit: { regionCode: string; unitType: 'government' };
-  totp: boolean;
-}
 
-export const DEMO_STAFF: DemoStaff[] = [
+/** identity's own demo staff; modules add theirs with ModuleDefinition.demoStaff. */
+export const DEMO_STAFF: DemoStaffDefinition[] = [
   { login: 'sysadmin', name: '省系统管理员 (演示)', role: 'sys_admin', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
   { login: 'secadmin', name: '省安全管理员 (演示)', role: 'sec_admin', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
   { login: 'auditor', name: '省审计管理员 (演示)', role: 'audit_admin', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
@@ -33,14 +28,6 @@ export const DEMO_STAFF: DemoStaff[] = [
   { login: 'zzadmin', name: '郑州市单位管理员 (演示)', role: 'unit_admin', unit: { regionCode: '410100', unitType: 'government' }, totp: true },
   { login: 'lyadmin', name: '洛阳市单位管理员 (演示)', role: 'unit_admin', unit: { regionCode: '410300', unitType: 'government' }, totp: true },
   { login: 'zyclerk', name: '中原区工作人员 (演示)', role: 'clerk', unit: { regionCode: '410102', unitType: 'government' }, totp: false },
-  { login: 'hnwenshu', name: '省政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
-  { login: 'hnhegao', name: '省政府办公厅核稿人 (演示)', role: 'doc_officer', unit: { regionCode: '410000', unitType: 'government' }, totp: false },
-  { login: 'hnqianfa', name: '省政府签发领导 (演示)', role: 'doc_leader', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
-  { login: 'hnyinzhang', name: '省政府印章管理员 (演示)', role: 'seal_keeper', unit: { regionCode: '410000', unitType: 'government' }, totp: true },
-  { login: 'zzwenshu', name: '郑州市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
-  { login: 'zzbangong', name: '郑州市政府办公室承办人 (演示)', role: 'doc_officer', unit: { regionCode: '410100', unitType: 'government' }, totp: false },
-  { login: 'zzlingdao', name: '郑州市政府领导 (演示)', role: 'doc_leader', unit: { regionCode: '410100', unitType: 'government' }, totp: true },
-  { login: 'lywenshu', name: '洛阳市政府文书 (演示)', role: 'doc_clerk', unit: { regionCode: '410300', unitType: 'government' }, totp: false },
 ];
 
 /** A demo resident ID with a correct check character (Zhongyuan district, 1990-03-07). */
@@ -48,9 +35,9 @@ export const DEMO_CITIZEN_ID = `41010219900307123${residentIdCheckChar('41010219
 /** A demo credit code with a correct check character (enterprise, Zhengzhou). */
 export const DEMO_ENTERPRISE_USCC = `91410100MA9G0DEM0${usccCheckChar('91410100MA9G0DEM0')}`;
 
-export async function seedIdentityDemo(ctx: Ctx): Promise<void> {
+export async function seedIdentityDemo(ctx: Ctx, services: Pick<PlatformServices, 'demoStaff'>): Promise<void> {
   const key = await ensureSecret(ctx.db, 'identity_totp_sm4', 16);
-  for (const s of DEMO_STAFF) {
+  for (const s of [...DEMO_STAFF, ...services.demoStaff]) {
     const exists = await queryOne(ctx.db, sql`SELECT 1 FROM identity.users WHERE login_name = ${s.login}`);
     if (exists) continue;
     const unit = await findUnit(ctx, s.unit);
