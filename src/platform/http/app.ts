@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { anonymousActor, type Actor, type Ctx } from '../context.ts';
 import { AppError, isAppError } from '../errors.ts';
@@ -73,6 +74,7 @@ export const SESSION_COOKIE = 'egov_session';
 const ANON_COOKIE = 'egov_anon';
 const A11Y_COOKIE = 'egov_a11y';
 const FLASH_COOKIE = 'egov_flash';
+const requireFromHere = createRequire(import.meta.url);
 const ASSETS_DIR = path.resolve(import.meta.dirname, '../ui/assets');
 
 function wantsHtml(req: FastifyRequest): boolean {
@@ -316,6 +318,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
     const type = f.endsWith('.css') ? 'text/css; charset=utf-8' : f.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/octet-stream';
     assets.set(f, { body: fs.readFileSync(path.join(ASSETS_DIR, f)), type });
   }
+  // ECharts from its package (platform/ui/chart.ts draws with it; nothing is fetched from elsewhere).
+  assets.set('echarts.min.js', { body: fs.readFileSync(requireFromHere.resolve('echarts/dist/echarts.min.js')), type: 'text/javascript; charset=utf-8' });
   app.get('/assets/:file', { config: { scope: 'public' } }, async (req, reply) => {
     const asset = assets.get((req.params as { file: string }).file);
     if (!asset) throw new AppError({ code: 'not_found', status: 404, message: '文件不存在。' });
