@@ -9,7 +9,7 @@
  *      seconds while transitions keep running: the worker's `startTimerLoop` with the real clock.
  *
  *   node --import tsx bench/workflow.ts [--cases N] [--users N] [--transitions N] [--concurrency 1,8]
- *     [--inbox-users N] [--timers N] [--timer-window S[,S…]] [--timer-concurrency N] [--batch N] [--seed N]
+ *     [--inbox-users N] [--timers N] [--timer-window S[,S…]] [--timer-concurrency N] [--timer-lanes N] [--batch N] [--seed N]
  *
  * PGlite in a temporary directory by default (removed afterwards); with DATABASE_URL=postgres://…
  * a scratch database is created on that server and dropped afterwards. The load (units, roles,
@@ -40,6 +40,7 @@ const INBOX_USERS = intArg('inbox-users', 200);
 const TIMERS = intArg('timers', 5000);
 const TIMER_WINDOWS_S = intListArg('timer-window', [10]);
 const TIMER_CONCURRENCY = intArg('timer-concurrency', Math.max(...CONCURRENCY));
+const TIMER_LANES = intArg('timer-lanes', onPostgres ? 4 : 1);
 const BATCH = intArg('batch', 5000);
 const SEED = intArg('seed', 1);
 
@@ -803,7 +804,7 @@ try {
   // ---- 3. timer lag: TIMERS timers fall due within a window of seconds while transitions run
   const queue = work.slice(CONCURRENCY.length * TRANSITIONS);
   const timerRound = async (windowS: number, timerSample: typeof timerRows): Promise<{ failed: boolean }> => {
-    console.log(`\n## 3. timer lag: ${timerSample.length} pending timers rescheduled to fall due within ${windowS} s, startTimerLoop (1 s interval, as the worker runs it),`
+    console.log(`\n## 3. timer lag: ${timerSample.length} pending timers rescheduled to fall due within ${windowS} s, startTimerLoop (1 s interval, ${TIMER_LANES} lane(s), as the worker runs it),`
       + ` transitions running at concurrency ${TIMER_CONCURRENCY}`);
     const phaseStart = new Date();
     const firstDue = phaseStart.getTime() + 2000;
@@ -813,7 +814,8 @@ try {
     const kinds = timerSample.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.kind]: (acc[r.kind] ?? 0) + 1 }), {});
     console.log(`timers: ${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}; first due ${iso(firstDue)}`);
     let passes = 0;
-    const loop = startTimerLoop({ ctx: () => tp!.ctx(), log: silentLogger, intervalMs: 1000, onPass: () => (passes += 1) });
+    // As boot runs it: four lanes on PostgreSQL, one on PGlite (one connection).
+    const loop = startTimerLoop({ ctx: () => tp!.ctx(), log: silentLogger, intervalMs: 1000, concurrency: TIMER_LANES, onPass: () => (passes += 1) });
     let stop = false;
     const during: RunResult = { done: 0, errors: 0, firstError: null, elapsedMs: 0, latencies: [] };
     const driverStart = performance.now();
@@ -858,15 +860,16 @@ try {
             percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms) FILTER (WHERE status = 'fired') AS p99, max(lag_ms) AS max
           FROM workflow.timers WHERE id = ANY(${ids}::uuid[])`,
     );
+    const round = (v: N | null | undefined) => (v === null || v === undefined ? '–' : String(Math.round(Number(v))));
     const since = (v: Date | string | null | undefined) => (v ? `${((new Date(v).getTime() - firstDue) / 1000).toFixed(1)} s` : '–');
     const firedSpanS = mine?.first && mine.last ? (new Date(mine.last).getTime() - new Date(mine.first).getTime()) / 1000 : 0;
-    console.log(`timerLagStats (every timer fired since the phase began): ${lag.count} fired, p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms`);
-    console.log(`the ${timerSample.length} rescheduled timers: ${mine?.fired} fired, ${mine?.cancelled} cancelled, ${pending} still pending; lag p50 ${mine?.p50} ms, p99 ${mine?.p99} ms,`
-      + ` max ${mine?.max} ms; first fired ${since(mine?.first)} and last ${since(mine?.last)} after the first fell due`
+    console.log(`timerLagStats (every timer fired since the phase began): ${lag.count} fired, p50 ${round(lag.p50)} ms, p99 ${round(lag.p99)} ms, max ${round(lag.max)} ms`);
+    console.log(`the ${timerSample.length} rescheduled timers: ${mine?.fired} fired, ${mine?.cancelled} cancelled, ${pending} still pending; lag p50 ${round(mine?.p50)} ms, p99 ${round(mine?.p99)} ms,`
+      + ` max ${round(mine?.max)} ms; first fired ${since(mine?.first)} and last ${since(mine?.last)} after the first fell due`
       + ` (${firedSpanS > 0 ? (Number(mine?.fired) / firedSpanS).toFixed(0) : '–'} timers/s while firing); ${passes} loop passes`);
     console.log(`transitions meanwhile: ${during.done} at ${rate(during).toFixed(1)}/s, ${lat(during)}${during.errors ? `, ${during.errors} errors (first: ${during.firstError})` : ''}`
       + `${drive.ranOutAfterS !== null ? `; the drivers ran out of open cases after ${drive.ranOutAfterS.toFixed(0)} s` : ''} (load ${loadAverage()})`);
-    console.log(`RESULT workflow-timers timers=${timerSample.length} window_s=${windowS} fired=${lag.count} p50_ms=${lag.p50} p99_ms=${lag.p99} max_ms=${lag.max}`
+    console.log(`RESULT workflow-timers timers=${timerSample.length} window_s=${windowS} fired=${lag.count} p50_ms=${round(lag.p50)} p99_ms=${round(lag.p99)} max_ms=${round(lag.max)}`
       + ` last_fired_after_first_due=${since(mine?.last)} transitions_per_s=${rate(during).toFixed(1)}`);
     return { failed: during.errors > 0 || pending > 0 };
   };

@@ -126,7 +126,8 @@ export async function bootPlatform(opts: PlatformOptions): Promise<Platform> {
   let workflowTimers: TimerLoop | null = null;
   if (runWorker) {
     dispatcher.start();
-    workflowTimers = startTimerLoop({ ctx: systemCtx, log, intervalMs: 1000, onPass: (r) => {
+    // PostgreSQL: several connections fire a burst side by side; PGlite has one connection.
+    workflowTimers = startTimerLoop({ ctx: systemCtx, log, intervalMs: 1000, concurrency: database.kind === 'postgres' ? 4 : 1, onPass: (r) => {
       if (r.fired > 0) dispatcher?.nudge();
     } });
     pruneTimer = setInterval(() => void pruneRateLimits(systemCtx()).catch(() => undefined), 3600_000);

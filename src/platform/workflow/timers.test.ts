@@ -109,12 +109,13 @@ test('a case that moved on cancels its timers instead of firing them', async () 
   assert.equal(r.failed, 0);
 });
 
-test('each due timer fires exactly once when two workers run at the same time', async () => {
+test('each due timer fires exactly once when two workers with several lanes run at the same time', async () => {
   clock.set(MONDAY_9);
   const cases: CaseView[] = [];
   for (let i = 0; i < 6; i += 1) cases.push(await start(tp, `并发 ${i}`));
   clock.set(cst('2026-03-03T17:00'));
-  const [a, b] = await Promise.all([runDueTimers(tp.ctx()), runDueTimers(tp.ctx())]);
+  // Two workers, each with three lanes, as boot runs them on PostgreSQL.
+  const [a, b] = await Promise.all([runDueTimers(tp.ctx(), { concurrency: 3 }), runDueTimers(tp.ctx(), { concurrency: 3 })]);
   assert.equal(a.fired + b.fired, 6, `worker A fired ${a.fired}, worker B ${b.fired}`);
   assert.equal(a.failed + b.failed, 0);
   const ids = cases.map((c) => c.id);

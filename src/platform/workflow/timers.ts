@@ -147,15 +147,24 @@ async function fireOne(ctx: Ctx): Promise<'fired' | 'cancelled' | 'failed' | nul
   });
 }
 
-/** Fires every timer due now (up to `limit`); safe to call from several workers at once. */
-export async function runDueTimers(ctx: Ctx, opts: { limit?: number } = {}): Promise<TimerRunResult> {
+/**
+ * Fires every timer due now (up to `limit`); safe to call from several workers at once. With
+ * `concurrency` > 1 that many claim-and-fire loops run side by side on separate connections (SKIP
+ * LOCKED keeps them apart), so a burst of timers falling due together is not fired one at a time.
+ */
+export async function runDueTimers(ctx: Ctx, opts: { limit?: number; concurrency?: number } = {}): Promise<TimerRunResult> {
   const result: TimerRunResult = { fired: 0, cancelled: 0, failed: 0 };
   const limit = opts.limit ?? 500;
-  for (let i = 0; i < limit; i += 1) {
-    const r = await fireOne(ctx);
-    if (r === null) break;
-    result[r] += 1;
-  }
+  let claimed = 0;
+  const lane = async () => {
+    while (claimed < limit) {
+      claimed += 1;
+      const r = await fireOne(ctx);
+      if (r === null) return;
+      result[r] += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, lane));
   return result;
 }
 
@@ -164,14 +173,14 @@ export interface TimerLoop {
 }
 
 /** Runs `runDueTimers` every `intervalMs` (never overlapping itself) until stopped; for the worker role. */
-export function startTimerLoop(opts: { ctx: () => Ctx; log: Logger; intervalMs?: number; onPass?: (r: TimerRunResult) => void }): TimerLoop {
+export function startTimerLoop(opts: { ctx: () => Ctx; log: Logger; intervalMs?: number; concurrency?: number; onPass?: (r: TimerRunResult) => void }): TimerLoop {
   let stopped = false;
   let running: Promise<void> | null = null;
   let handle: NodeJS.Timeout | null = null;
   const interval = opts.intervalMs ?? 1000;
   const pass = async () => {
     try {
-      const r = await runDueTimers(opts.ctx());
+      const r = await runDueTimers(opts.ctx(), { concurrency: opts.concurrency });
       opts.onPass?.(r);
     } catch (err) {
       opts.log.error({ err }, 'workflow timer pass failed');
