@@ -10,6 +10,7 @@ import type { Actor } from '../context.ts';
 import { startCase, takeTransition } from './cases.ts';
 import { getCase, listInbox } from './queries.ts';
 import { runDueTimers } from './timers.ts';
+import { verifyAuditChain } from '../audit/chain.ts';
 import { workflowStats } from './stats.ts';
 import { WORKFLOW_SCOPES, type CaseView } from './model.ts';
 import { MONDAY_9, SCOPES, UNITS, actorAt, citizen, cst, testModules } from './test-helpers.ts';
@@ -127,6 +128,34 @@ test('each due timer fires exactly once when two workers with several lanes run 
     SELECT id::text FROM workflow.cases WHERE title LIKE '并发 %')`);
   assert.equal(Number(notices?.n), 6);
   assert.deepEqual(await runDueTimers(tp.ctx()), { fired: 0, cancelled: 0, failed: 0 }, 'nothing left');
+});
+
+test('a failing timer in a batch rolls back alone: the others fire, it is retried later, and it leaves no audit record', async () => {
+  clock.set(MONDAY_9);
+  const ok1 = await start(tp, '批量 甲');
+  const bad = await start(tp, '批量 无法升级');
+  const ok2 = await start(tp, '批量 乙');
+  clock.set(cst('2026-03-04T17:05'));
+  // One lane, one batch: reminders and escalations of all three cases are due together.
+  const r = await runDueTimers(tp.ctx(), { concurrency: 1, batchSize: 25 });
+  assert.equal(r.failed, 1, 'one failure (earlier tests leave other due timers, which fire too)');
+  for (const c of [ok1, bad, ok2]) {
+    const mine = (await timersOf(c.id)).map((t) => `${t.kind}:${t.status}`);
+    assert.deepEqual(mine, c === bad ? ['reminder:fired', 'escalation:pending'] : ['reminder:fired', 'escalation:fired'], c.title);
+  }
+  for (const c of [ok1, ok2]) assert.ok((await getCase(as(supervisor), { id: c.id })).case.escalation, `${c.title} escalated`);
+  const failed = (await timersOf(bad.id)).find((t) => t.kind === 'escalation');
+  assert.equal(failed?.status, 'pending', 'retried later');
+  const row = await queryOne<{ attempts: number; last_error: string; next_attempt_at: Date | string }>(tp.database.db,
+    sql`SELECT attempts, last_error, next_attempt_at FROM workflow.timers WHERE case_id = ${bad.id} AND kind = 'escalation'`);
+  assert.equal(Number(row?.attempts), 1);
+  assert.match(row?.last_error ?? '', /找不到上级督办单位/);
+  assert.ok(new Date(row!.next_attempt_at).getTime() > clock.now().getTime(), 'backs off');
+  const audits = await queryRows<{ action: string; target_id: string }>(tp.database.db,
+    sql`SELECT action, target_id FROM platform.audit_log WHERE target_id IN (${ok1.id}, ${bad.id}, ${ok2.id}) AND action LIKE 'workflow.case.%' AND action <> 'workflow.case.start'`);
+  assert.deepEqual(audits.filter((a) => a.target_id === bad.id).map((a) => a.action), ['workflow.case.remind'], 'the failed escalation wrote no audit record');
+  assert.equal(audits.filter((a) => a.action === 'workflow.case.escalate').length, 2);
+  assert.deepEqual((await verifyAuditChain(tp.database.db)).ok, true, 'the chain stays whole');
 });
 
 test('timers survive a restart: stored by one platform, fired by the worker of the next', async () => {
