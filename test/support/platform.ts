@@ -48,10 +48,21 @@ export async function scratchPostgresDatabase(serverUrl: string): Promise<{ url:
   };
 }
 
+/**
+ * `npm test` prepares one migrated PGlite cluster per run (scripts/pglite-snapshot.ts) and names it in
+ * EGOV_TEST_PGLITE_SNAPSHOT; each test file starts from it instead of running initdb and every
+ * migration again. Without it (a file run on its own) the database starts empty and boot migrates.
+ */
+function migratedSnapshot(): Blob | undefined {
+  const file = process.env.EGOV_TEST_PGLITE_SNAPSHOT;
+  if (!file || !fs.existsSync(file)) return undefined;
+  return new Blob([fs.readFileSync(file)]);
+}
+
 async function openTestDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
   const serverUrl = process.env.EGOV_TEST_DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({});
+    const database = await openDatabase({ pgliteSnapshot: migratedSnapshot() });
     return { database, drop: async () => undefined };
   }
   const scratch = await scratchPostgresDatabase(serverUrl);

@@ -8,6 +8,9 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -19,6 +22,8 @@ export interface Database {
   db: Db;
   /** Runs a multi-statement SQL script in one transaction (migrations). */
   execScript(text: string): Promise<void>;
+  /** PGlite only: a dump of the data directory (loadable through OpenOptions.pgliteSnapshot). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export interface OpenOptions {
   pgliteDir?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /** In-memory PGlite only: start from this data directory dump (`dumpDataDir`) instead of a fresh cluster (test runs; skips initdb). */
+  pgliteSnapshot?: Blob;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -57,7 +64,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     };
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true });
-  const client = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite();
+  const client = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite(opts.pgliteSnapshot ? { loadDataDir: opts.pgliteSnapshot } : {});
   await client.waitReady;
   const db = drizzlePglite(client) as unknown as Db;
   return {
@@ -68,6 +75,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         await tx.exec(text);
       });
     },
+    dumpDataDir: async () => (await client.dumpDataDir('none')) as Blob,
     close: () => client.close(),
   };
 }
@@ -80,6 +88,30 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 
 export async function queryOne<T>(db: Db, query: SQL): Promise<T | undefined> {
   return (await queryRows<T>(db, query))[0];
+}
+
+/**
+ * `COPY … FROM STDIN` inside an open transaction `db` (the handle inTransaction gives): text-format
+ * rows streamed to the server. PostgreSQL: pg-copy-streams on the transaction's client. PGlite: the
+ * same statement with `FROM '/dev/blob'` and the data as a Blob (PGlite has no STDIN). Used by the
+ * bulk import service (src/platform/imports); `statement` must name its columns and say FROM STDIN.
+ */
+export async function copyFrom(db: Db, statement: string, data: Buffer | string): Promise<void> {
+  if (!/FROM STDIN/i.test(statement)) throw new Error('copyFrom: the statement must read FROM STDIN');
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client as
+    | { query: (...args: unknown[]) => unknown; release?: unknown; connection?: unknown }
+    | undefined;
+  if (!client) throw new Error('copyFrom: not a database handle of this platform');
+  if (client instanceof pg.Pool) throw new Error('copyFrom: call inside inTransaction() (a pool has no single connection)');
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (client instanceof pg.Client || 'connection' in client) {
+    const stream = (client as pg.PoolClient).query(copyFromStream(statement));
+    await pipeline(Readable.from([buf]), stream);
+    return;
+  }
+  // PGlite (the instance or one of its transactions)
+  const pglite = client as { query: (q: string, p: unknown[], o: { blob: Blob }) => Promise<unknown> };
+  await pglite.query(statement.replace(/FROM STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob([new Uint8Array(buf) as Uint8Array<ArrayBuffer>]) });
 }
 
 /** Where the SQL migrations live (one folder for the whole platform, numbered). */
