@@ -11,6 +11,7 @@ import { loadConfig, ConfigError, type Config } from './platform/config/index.ts
 import { openConfiguredDatabase, platformServices, seedModules } from './platform/boot.ts';
 import type { DemoStaffDefinition } from './platform/module.ts';
 import { migrate } from './platform/db/migrate.ts';
+import { registerWorkflows } from './platform/workflow/registry.ts';
 import { queryOne, sql, type Database } from './platform/db/index.ts';
 import { verifyAuditChain } from './platform/audit/chain.ts';
 import { systemActor, silentLogger, type Actor, type Ctx } from './platform/context.ts';
@@ -42,6 +43,8 @@ const MAIN_HELP = `用法: egov <命令> [参数] [选项]
   demo-accounts         列出演示账号
   demo-totp <登录名>    输出演示管理员账号当前的动态口令
   calendar add <日期> <N>  输出该日期之后第 N 个工作日 (当日不计)
+  registries ...        基础信息库: 生成合成数据、导入 (进度条)、续传、数据质量检查 (egov registries --help)
+  hj212 simulate|replay  模拟 HJ 212 数采仪上传, 或经 TCP 重放抓包文件 (egov hj212 --help)
 
 数据库: 设置 DATABASE_URL 时连接 PostgreSQL, 否则使用 DATA_DIR (默认 ./data) 下的内置 PGlite。
 每个命令都支持 --help。退出码: 0 成功, 1 校验未通过或执行失败, 2 用法错误。`;
@@ -163,6 +166,8 @@ async function cmdSeed(demo: boolean): Promise<number> {
     await migrate(database);
     const systemCtx = (): Ctx => ({ actor: systemActor, db: database.db, clock: systemClock, requestId: `cli:seed:${Date.now()}`, log: silentLogger });
     const services = platformServices({ config: c, database, clock: systemClock, log: silentLogger, modules });
+    // As boot does: demo seeds start cases, so the workflow definitions come first.
+    await registerWorkflows(systemCtx(), { definitions: modules.flatMap((m) => m.workflows ?? []), services });
     const seededDemo = await seedModules({ modules, services, systemCtx, demo });
     console.log(`参考数据已导入 (${modules.map((m) => m.name).join(', ')}; ${where(c)})`);
     if (demo) console.log(seededDemo ? '演示数据已导入' : '演示数据此前已导入, 本次跳过');
@@ -391,6 +396,10 @@ async function cmdDemoTotp(login: string): Promise<number> {
 export async function run(argv: string[]): Promise<number | null> {
   // The calendar command parses its own flags (--region, --offline).
   if (argv[0] === 'calendar') return runCalendarCommand(argv.slice(1), { out: (s) => console.log(s), err: (s) => console.error(s) });
+  // The registries command parses its own flags (--persons N …).
+  if (argv[0] === 'registries') return (await import('./modules/registries/index.ts')).runRegistriesCommand(argv.slice(1));
+  // HJ 212 tools parse their own flags (--count, --rate …).
+  if (argv[0] === 'hj212') return (await import('./modules/environment/tools/cli.ts')).runHj212Command(argv.slice(1));
   const p = parseArgs(argv);
   const [command, ...args] = p.positional;
   const wantsHelp = p.flags.has('help');

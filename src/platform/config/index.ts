@@ -23,6 +23,10 @@ const ConfigSchema = Type.Object({
   smtpUrl: Type.Optional(Type.String()),
   /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
   trustProxyHops: Type.Integer({ minimum: 0, maximum: 10 }),
+  /** TCP port of the HJ 212 listener (processes with the ingest role). */
+  hj212Port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** Run simulated HJ 212 loggers for the demo points (processes with the worker role, when demo data exists). */
+  hj212DemoSimulator: Type.Boolean(),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -48,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: env.EGOV_SESSION_IDLE_MINUTES ? Number(env.EGOV_SESSION_IDLE_MINUTES) : 30,
     smtpUrl: env.SMTP_URL || undefined,
     trustProxyHops: env.EGOV_TRUST_PROXY_HOPS ? Number(env.EGOV_TRUST_PROXY_HOPS) : 0,
+    hj212Port: env.HJ212_PORT === undefined || env.HJ212_PORT === '' ? 9212 : Number(env.HJ212_PORT),
+    hj212DemoSimulator: bool(env.HJ212_DEMO_SIMULATOR, true),
   };
   const errors = [...Value.Errors(ConfigSchema, raw)];
   if (errors.length > 0) {

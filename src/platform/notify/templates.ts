@@ -89,6 +89,15 @@ const list: NotifyTemplate[] = [
     mandatory: false,
   },
   {
+    code: 'environment.alarm',
+    name: '污染源在线监控报警',
+    title: '监控报警: {enterprise} {kind}',
+    body: '{enterprise} {outlet} (MN {mn}): {message}。请及时核实处理。',
+    channels: ['email', 'sms'],
+    defaults: ['email', 'sms'],
+    mandatory: false,
+  },
+  {
     code: 'account.locked',
     name: '账号锁定',
     title: '账号已锁定',
