@@ -57,7 +57,8 @@ export async function startBrowserHarness(opts: { seedDemo?: boolean } = {}): Pr
       browser: b,
       async newPage() {
         const context = await b.newContext({ baseURL: address, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } });
-        context.setDefaultTimeout(10_000);
+        // Generous: CI machines run two test processes on two cores; a slow page is not a failed journey.
+        context.setDefaultTimeout(30_000);
         contexts.push(context);
         const page = await context.newPage();
         const problems: string[] = [];

@@ -31,6 +31,13 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** Skip the CSRF check (API-key routes, machine callbacks). */
     csrfExempt?: boolean;
+    /**
+     * Public GET routes only: tried before any session or actor work for requests that carry no
+     * session cookie and no Authorization header (anonymous visitors). It may answer from a cache
+     * (send the reply and return true) or return false to fall through to the normal path. It gets
+     * an anonymous ctx and req.a11y; req.ctx, req.csrfToken and the visitor cookie are not set.
+     */
+    anonymousFastPath?: (req: FastifyRequest, reply: FastifyReply, ctx: Ctx) => Promise<boolean>;
   }
   interface FastifyRequest {
     ctx: Ctx;
@@ -172,6 +179,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
   // 1. Who is calling, and may they call this route at all (before the body is read).
   app.addHook('onRequest', async (req, reply) => {
     const baseCtx: Ctx = { actor: anonymousActor, db: services.database.db, clock: services.clock, requestId: req.id, ip: req.ip, log: req.log };
+    const fast = req.routeOptions.config?.anonymousFastPath;
+    if (fast && req.routeOptions.config?.scope === 'public' && (req.method === 'GET' || req.method === 'HEAD') && !req.cookies[SESSION_COOKIE] && !req.headers.authorization) {
+      req.a11y = req.cookies[A11Y_COOKIE] === '1';
+      if (await fast(req, reply, baseCtx)) return reply;
+    }
     let actor: Actor = anonymousActor;
     const authz = req.headers.authorization;
     const bearer = authz?.startsWith('Bearer ') ? authz.slice(7).trim() : undefined;
