@@ -10,10 +10,10 @@ import { createStaff, loginAs, type Session } from '../../../test/support/identi
 import { platformModule } from '../../platform/platform-module.ts';
 import { identityModule } from '../identity/index.ts';
 import { directoryModule } from './index.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { SCOPES } from './model.ts';
 import { connectUnit } from './services/links.ts';
 import { makeUnit, multipartBody } from './test-helpers.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'unitReader' | 'unitWriter' | 'netReader' | 'netWriter' | 'anonymous';
 const SCOPES_OF: Record<Exclude<UserKey, 'anonymous'>, string[]> = {
@@ -24,21 +24,10 @@ const SCOPES_OF: Record<Exclude<UserKey, 'anonymous'>, string[]> = {
 };
 
 let tp: TestPlatform;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 const ids: Record<string, string> = {};
 let seq = 0;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string | Buffer;

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import type { TestPlatform } from '../../../test/support/platform.ts';
 import { anonymousSession, createStaff, loginAs, type Session, type TestUser } from '../../../test/support/identity.ts';
 import type { Actor } from '../../platform/context.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { queryOne, sql } from '../../platform/db/index.ts';
 import { startTestPlatform } from '../../../test/support/platform.ts';
 import {
@@ -31,27 +30,17 @@ import {
 import { SCOPES } from './model.ts';
 import { documentsModules, draftInput, makeWorld, multipartBody, postsOf, type Unit, type World } from './test-helpers.ts';
 import { createDraft } from './services/outgoing.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'drafter' | 'reviewer' | 'signer' | 'sealer' | 'zzSealer' | 'lySealer' | 'zzClerk' | 'zzHandler' | 'zzLeader' | 'other' | 'anonymous';
 
 let tp: TestPlatform;
 let w: World;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 const actors = {} as Record<Exclude<UserKey, 'anonymous'>, Actor>;
 let hn: ReturnType<typeof postsOf>;
 let zz: ReturnType<typeof postsOf>;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string | Buffer;

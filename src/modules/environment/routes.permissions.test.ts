@@ -10,13 +10,13 @@ import ExcelJS from 'exceljs';
 import { startTestPlatform, deploymentModules, manualClock, type TestPlatform } from '../../../test/support/platform.ts';
 import { anonymousSession, createStaff, loginAs, type Session } from '../../../test/support/identity.ts';
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { inTransaction } from '../../platform/transaction.ts';
 import { newId } from '../../platform/ids.ts';
 import { drainAggregationQueue, makeUscc, registerPoint, storeUploads, type Point } from './index.ts';
 import { raiseAlarm } from './services/alarms.ts';
 import { SCOPES, dayStart } from './model.ts';
 import { packet } from './test-helpers.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'admin' | 'handler' | 'zzReader' | 'other' | 'anonymous';
 
@@ -24,19 +24,8 @@ const clock = manualClock(new Date(dayStart('2026-03-10').getTime() + 10 * 3600_
 let tp: TestPlatform;
 let units: TestUnits;
 let point: Point;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string;

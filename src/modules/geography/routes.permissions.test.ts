@@ -11,28 +11,17 @@ import { deploymentModules, startTestPlatform } from '../../../test/support/plat
 import { anonymousSession, createStaff, loginAs, type Session } from '../../../test/support/identity.ts';
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
 import { systemActor } from '../../platform/context.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { assignRole, createRole, createServiceAccount, issueApiKey } from '../identity/index.ts';
 import { createLayer, importFeatures, listFeatures } from './index.ts';
 import { SCOPES } from './model.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'manager' | 'other' | 'anonymous';
 
 let tp: TestPlatform;
 let units: TestUnits;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string | Buffer;

@@ -10,29 +10,18 @@ import type { TestPlatform } from '../../../test/support/platform.ts';
 import { deploymentModules, startTestPlatform } from '../../../test/support/platform.ts';
 import { anonymousSession, createStaff, loginAs, type Session } from '../../../test/support/identity.ts';
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { assignRole, createRole, createServiceAccount, issueApiKey } from '../identity/index.ts';
 import { createIndicator, recordValue } from './index.ts';
 import { queryRows, sql } from '../../platform/db/index.ts';
 import { SCOPES } from './model.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'admin' | 'writer' | 'other' | 'anonymous';
 
 let tp: TestPlatform;
 let units: TestUnits;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string | Buffer;

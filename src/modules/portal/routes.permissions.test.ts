@@ -10,7 +10,6 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
 import { anonymousSession, createStaff, loginAs, type Session } from '../../../test/support/identity.ts';
 import type { Actor } from '../../platform/context.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { residentIdCheckChar } from '../../platform/identifiers/index.ts';
 import { registerCitizen } from '../identity/index.ts';
 import {
@@ -27,28 +26,18 @@ import {
   submitArticle,
   writeMessage,
 } from './index.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'editor' | 'reviewer' | 'officer' | 'leader' | 'admin' | 'other' | 'citizen' | 'anonymous';
 
 let tp: TestPlatform;
 let u: TestUnits;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 let citizenActor: Actor;
 let officerActor: Actor;
 const cols: Record<string, string> = {};
 let shared: { article: string; solicitation: string; survey: string } = { article: '', solicitation: '', survey: '' };
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string;

@@ -12,32 +12,21 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
 import { anonymousSession, createStaff, loginAs, type Session, type TestUser } from '../../../test/support/identity.ts';
 import type { Actor } from '../../platform/context.ts';
-import type { ModuleDefinition } from '../../platform/module.ts';
 import { newId } from '../../platform/ids.ts';
 import { queryOne, sql } from '../../platform/db/index.ts';
 import { residentIdCheckChar, usccCheckChar } from '../../platform/identifiers/index.ts';
 import { cancelImportJob, createImportJob, getImportJob, type ImportDefinition } from '../../platform/imports/index.ts';
 import { deploymentModules } from '../../../test/support/platform.ts';
 import { PERSON_IMPORT, REGISTRY_SCOPES as S, recordPersonEvent, registerEntity } from './index.ts';
+import { routeSpy } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'clerk' | 'registrar' | 'other' | 'anonymous';
 
 let tp: TestPlatform;
 let units: TestUnits;
-const registered: string[] = [];
+const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 const users = {} as Record<Exclude<UserKey, 'anonymous'>, TestUser>;
-
-const spy: ModuleDefinition = {
-  name: 'route-spy',
-  scopes: [],
-  registerRoutes(app) {
-    app.addHook('onRoute', (r) => {
-      const methods = Array.isArray(r.method) ? r.method : [r.method];
-      for (const m of methods) if (m !== 'HEAD') registered.push(`${m} ${r.url}`);
-    });
-  },
-};
 
 interface Body {
   payload: string | Buffer;
