@@ -1,5 +1,5 @@
 /**
- * HJ 212 parser throughput on one core over the real corpus (../shared/data/hj212, 9,455 lines of real
+ * HJ 212 parser throughput on one core over the real corpus (test/fixtures/hj212, 9,455 lines of real
  * 2005/2017 traffic): FrameDecoder (framing, length field) + parseFrame (CRC, fields, CP, 2005 code
  * mapping), all lines, repeated for --seconds. Same-run reference: a plain split of the same lines
  * (latin1 decode, split on ';' ',' '=' — tokenising without any checking), reported as a ratio.
@@ -14,7 +14,7 @@ import { parseFrame } from '../src/modules/environment/hj212/parse.ts';
 import { intArg, loadAverage, ROOT } from './support.ts';
 
 const seconds = intArg('seconds', 5);
-const file = path.resolve(ROOT, '../shared/data/hj212/real-traffic-2016-08-24-00.h212');
+const file = path.resolve(ROOT, 'test/fixtures/hj212/real-traffic-2016-08-24-00.h212');
 const bytes = fs.readFileSync(file);
 const lines: Buffer[] = [];
 for (let p = 0; p < bytes.length;) {

@@ -1,6 +1,6 @@
 /**
  * The protocol layer without I/O: Annex A CRC vectors, the standard's examples, every line of the real
- * corpus (../shared/data/hj212) accepted or refused with its reason, framing of packets split across and
+ * corpus (test/fixtures/hj212, a copy of ../shared/data/hj212) accepted or refused with its reason, framing of packets split across and
  * merged within reads, a random-input fuzz test (never throws, never stalls), encoders, merging split uploads.
  */
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import { encodeDataReply, encodeExecutionReply, encodeRequestReply, encodeUpload
 import { mergeParts } from '../ingest/store.ts';
 import type { Hj212Packet } from './types.ts';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../../../../shared/data/hj212/real-traffic-2016-08-24-00.h212');
+const CORPUS = path.resolve(import.meta.dirname, '../../../../test/fixtures/hj212/real-traffic-2016-08-24-00.h212');
 
 const STD_EXAMPLE = '##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n';
 const LOWERCASE_2005 = '##0178ST=32;CN=2011;PW=123456;MN=0873HHMZWSLH02;CP=&&DataTime=20160103133030;060-Rtd=3.0943,060-Flag=N;011-Rtd=18.0412,011-Flag=N;001-Rtd=8.2137,001-Flag=N;B01-Rtd=10.9890,B01-Flag=N&&a9c1\r\n';

@@ -21,7 +21,7 @@ import { writeBatch } from './store.ts';
 import { replayCapture } from '../tools/replay.ts';
 import { startSimulation } from '../tools/simulate.ts';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../../../../shared/data/hj212/real-traffic-2016-08-24-00.h212');
+const CORPUS = path.resolve(import.meta.dirname, '../../../../test/fixtures/hj212/real-traffic-2016-08-24-00.h212');
 const AIR_MN = '010000A8900016F000169DC0';
 const WATER_MN = '0873HHMZWSLH02';
 const PW = 'pw2026ab';
