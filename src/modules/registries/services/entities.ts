@@ -14,9 +14,10 @@ import type { SQL } from 'drizzle-orm';
 import { AppError, badRequest, conflict, notFound } from '../../../platform/errors.ts';
 import { maskIdNumber } from '../../../platform/identifiers/index.ts';
 import { ENTITY_STATUS_LABELS, ENTITY_TYPES, INDUSTRY_DIVISIONS, label, type EntityStatus } from '../codes.ts';
-import { ENTITY_CHANGE_LABELS, EVENTS, SCOPES, type FieldSource, type EntityView } from '../model.ts';
+import { ENTITY_CHANGE_LABELS, EVENTS, SCOPES, type EntityView } from '../model.ts';
 import { actorUnit, fullViewAllowed, normalPurpose, regionOk, requireScope, visiblePrefixes } from './access.ts';
 import { logAccess } from './access-log.ts';
+import { day, fieldSourcesOf, isoT, type StoredFieldSources } from './rows.ts';
 import { regionFilter, type ReadInput, type SearchInput } from './persons.ts';
 import { checkIdNumber, entityCodeChecks, knownRegions, requireDates, usccFlag, type Problem } from './validate.ts';
 
@@ -43,18 +44,15 @@ export interface EntityRow {
   source_unit_id: string | null;
   source_name: string;
   source_at: string | Date;
-  field_sources: Record<string, { u: string | null; n: string; t: string }>;
+  field_sources: StoredFieldSources;
   version: number;
   is_demo: boolean;
   updated_at: string | Date;
 }
 
-const day = (d: string | Date | null): string | null => (d === null ? null : typeof d === 'string' ? d.slice(0, 10) : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10));
-const isoT = (d: string | Date): string => new Date(d).toISOString();
 
 export function entityView(r: EntityRow, full: boolean): EntityView {
-  const fieldSources: Record<string, FieldSource> = {};
-  for (const [k, v] of Object.entries(r.field_sources ?? {})) fieldSources[k] = { unitId: v.u, name: v.n, at: v.t };
+  const fieldSources = fieldSourcesOf(r.field_sources);
   const ind = INDUSTRY_DIVISIONS[r.industry_code];
   return {
     uscc: r.uscc,

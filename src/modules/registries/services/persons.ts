@@ -18,6 +18,7 @@ import { EDUCATION, ETHNICITIES, HEAD_RELATION, MARITAL, PERSON_STATUS_LABELS, R
 import { PERSON_EVENT_LABELS, PERSON_EVENT_TOPIC, SCOPES, type AccessChannel, type FieldSource, type PersonEventType, type PersonView } from '../model.ts';
 import { actorUnit, fullViewAllowed, maskAddress, maskDate, maskName, normalPurpose, regionOk, requireScope, visiblePrefixes } from './access.ts';
 import { logAccess } from './access-log.ts';
+import { day, fieldSourcesOf, isoT, type StoredFieldSources } from './rows.ts';
 import { checkIdNumber, knownRegions, personCodeChecks, requireDates, type Problem } from './validate.ts';
 
 export interface PersonRow {
@@ -39,19 +40,16 @@ export interface PersonRow {
   source_unit_id: string | null;
   source_name: string;
   source_at: string | Date;
-  field_sources: Record<string, { u: string | null; n: string; t: string }>;
+  field_sources: StoredFieldSources;
   version: number;
   is_demo: boolean;
   updated_at: string | Date;
 }
 
-const day = (d: string | Date | null): string | null => (d === null ? null : typeof d === 'string' ? d.slice(0, 10) : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10));
-const isoT = (d: string | Date): string => new Date(d).toISOString();
 
 export function personView(r: PersonRow, full: boolean): PersonView {
   const source: FieldSource = { unitId: r.source_unit_id, name: r.source_name, at: isoT(r.source_at) };
-  const fieldSources: Record<string, FieldSource> = {};
-  for (const [k, v] of Object.entries(r.field_sources ?? {})) fieldSources[k] = { unitId: v.u, name: v.n, at: v.t };
+  const fieldSources = fieldSourcesOf(r.field_sources);
   const birth = day(r.birth_date)!;
   return {
     idNumber: full ? r.id_number : maskIdNumber(r.id_number),
