@@ -399,7 +399,7 @@ export async function run(argv: string[]): Promise<number | null> {
   // The registries command parses its own flags (--persons N …).
   if (argv[0] === 'registries') return (await import('./modules/registries/index.ts')).runRegistriesCommand(argv.slice(1));
   // HJ 212 tools parse their own flags (--count, --rate …).
-  if (argv[0] === 'hj212') return (await import('./modules/environment/tools/cli.ts')).runHj212Command(argv.slice(1));
+  if (argv[0] === 'hj212') return (await import('./modules/environment/index.ts')).runHj212Command(argv.slice(1));
   const p = parseArgs(argv);
   const [command, ...args] = p.positional;
   const wantsHelp = p.flags.has('help');

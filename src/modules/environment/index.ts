@@ -73,3 +73,4 @@ export const environmentModule: ModuleDefinition = {
   seedReference,
   seedDemo: seedEnvironmentDemo,
 };
+export { runHj212Command } from './tools/cli.ts';
