@@ -79,6 +79,10 @@ class Logger {
 const upload = (mn: string, qn: string, extra: Partial<Parameters<typeof encodeUpload>[0]> = {}) =>
   encodeUpload({ style: '2017', qn, st: '31', cn: '2011', pw: PW, mn, dataTime: hj212Time(new Date()), pollutants: [{ code: 'a21026', rtd: 21.5, flag: 'N' }, { code: 'a19001', rtd: 7.2, flag: 'N' }], ...extra });
 
+/** HJ 212's CRC takes only 256 values (one in 256 packets has CRC 0000), so flip the real one instead of writing a constant. */
+const withWrongCrc = (frame: string): string =>
+  frame.replace(/([0-9A-F]{4})\r\n$/, (_all, crc: string) => `${(parseInt(crc, 16) ^ 0x0101).toString(16).toUpperCase().padStart(4, '0')}\r\n`);
+
 const packetRow = (qn: string) => queryOne<{ status: string; reason_code: string | null; reply: string | null; point_id: string | null; raw: string }>(
   tp.database.db, sql`SELECT status, reason_code, reply, point_id, encode(raw, 'escape') AS raw FROM environment.packets WHERE qn = ${qn}`);
 
@@ -119,7 +123,7 @@ test('refusals answer with the standard codes and are logged with the reason: un
   await l.ready();
   l.send(upload('FFFFFFFFFFFFFFFFFFFFFFFF', '20260301083000011'));
   l.send(upload(AIR_MN, '20260301083000012', { pw: 'wrongpw1' }));
-  l.send(upload(AIR_MN, '20260301083000013').replace(/[0-9A-F]{4}\r\n$/, '0000\r\n'));
+  l.send(withWrongCrc(upload(AIR_MN, '20260301083000013')));
   l.send(framePacket(`QN=20260301083000014;ST=99;CN=2011;PW=${PW};MN=${AIR_MN};Flag=5;CP=&&DataTime=20260301083000;a21026-Rtd=1&&`));
   l.send('this is not a packet\r\n');
   l.send(upload(AIR_MN, '20260301083000015'));
