@@ -97,3 +97,16 @@ export const EXCHANGE_DEMO_STAFF: DemoStaffDefinition[] = [
   { login: 'hngaziyuan', name: '省公安厅资源管理员 (演示)', role: 'exchange_provider', unit: { regionCode: '410000', unitType: 'department', name: '河南省公安厅' }, totp: false },
   { login: 'hnrsshiyong', name: '省人社厅资源使用员 (演示)', role: 'exchange_consumer', unit: { regionCode: '410000', unitType: 'department', name: '河南省人力资源和社会保障厅' }, totp: false },
 ];
+
+/**
+ * Catalog codes of resources other parts of the platform refer to (the demo seed publishes them).
+ * The enterprise registration topic is provided by market regulation; the tax clearance topic by tax.
+ */
+export const RESOURCE_CODES = {
+  population: '101/001/0001',
+  legalEntity: '102/001/0001',
+  geography: '103/001/0001',
+  macroEconomy: '104/001/0001',
+  enterpriseRegistrationTopic: '102/002/0001',
+  taxClearanceTopic: '201/001/0001',
+} as const;
