@@ -1,7 +1,8 @@
 /**
  * The editor's journey in a real browser: the provincial portal's editor drafts an article and
  * sends it for review, the reviewer approves it (it goes live at once), and the article is on the
- * public site and found by search. Workbench and public pages are checked with axe-core.
+ * public site and found by search. The site administrator changes the footer, opens a survey and
+ * reads the stored site health. Workbench and public pages are checked with axe-core.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,5 +58,29 @@ describe('portal editor journey', () => {
     await page.goto(`/sites/4100000001/search?q=${encodeURIComponent('高效办成一件事')}`);
     assert.ok((await page.locator('.p-results').innerText()).includes(title));
     await checkA11y(page, 'search results');
+  });
+
+  test('the site administrator edits the footer, opens a survey and reads the stored health', async () => {
+    const page = await h.newPage();
+    await loginThroughForm(page, { loginName: 'hnzhanzhang', password: DEMO_PASSWORD, label: 'site admin' });
+    await page.goto('/workbench/portal/sites/4100000001/settings');
+    await checkA11y(page, 'site settings');
+    await page.locator('#f-icpNumber').fill('豫ICP备05000001号');
+    await go(page, page.getByRole('button', { name: '保存设置' }).click());
+    assert.ok((await page.locator('.flash').innerText()).includes('网站设置已保存'));
+    await page.goto('/workbench/portal/sites/4100000001/surveys/new');
+    await checkA11y(page, 'new survey');
+    await page.locator('#f-title').fill('门户网站满意度调查 (演示)');
+    await page.locator('#f-q0').fill('您对本站的总体印象');
+    await page.locator('#f-o0').fill('满意\n基本满意\n不满意');
+    await page.locator('#f-closesOn').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
+    await go(page, page.getByRole('button', { name: '发布调查' }).click());
+    assert.ok((await page.locator('.flash').innerText()).includes('网上调查已发布'));
+    assert.ok((await page.locator('main').innerText()).includes('门户网站满意度调查 (演示)'));
+    await checkA11y(page, 'solicitations and surveys');
+    await page.goto('/workbench/portal/health/4100000001');
+    await checkA11y(page, 'site health');
+    await page.goto('/sites/4100000001');
+    assert.ok((await page.locator('footer').innerText()).includes('豫ICP备05000001号'));
   });
 });

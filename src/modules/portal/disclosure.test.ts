@@ -16,6 +16,8 @@ import { buildCalendar } from '../../platform/calendar/index.ts';
 import { registerCitizen } from '../identity/index.ts';
 import {
   annualReport,
+  annualReportXlsx,
+  setReportTexts,
   applyForInformation,
   createSite,
   endConsultation,
@@ -173,4 +175,21 @@ test('annual report Table 3 comes out of the cases and balances', async () => {
   assert.ok(r2025.balance.ok);
   // Only the unit's disclosure officers see it.
   await assert.rejects(annualReport(tp.ctx(citizen), { unitId: u.province, year: 2026 }), /政务公开专员/);
+});
+
+test('sections 五 and 六 are written by the agency: unwritten ones say so, written ones appear in HTML data and XLSX', async () => {
+  const unwritten = await annualReport(tp.ctx(officer), { unitId: u.province, year: 2026 });
+  assert.deepEqual(unwritten.texts, { problems: '', other: '' });
+  await setReportTexts(tp.ctx(officer), { unitId: u.province, year: 2026, problems: '政策解读形式较单一。\r\n\r\n下一年度增加图解和视频解读。', other: '' });
+  const r = await annualReport(tp.ctx(officer), { unitId: u.province, year: 2026 });
+  assert.equal(r.texts.problems, '政策解读形式较单一。\n\n下一年度增加图解和视频解读。');
+  const xlsx = await annualReportXlsx(r);
+  const ExcelJS = (await import('exceljs')).default;
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+  const texts = wb.getWorksheet('五 六 文字部分')!.getColumn(1).values.map(String);
+  assert.ok(texts.includes('下一年度增加图解和视频解读。'));
+  assert.ok(texts.some((t) => t.startsWith('本年度收取信息处理费')));
+  await assert.rejects(setReportTexts(tp.ctx(officer), { unitId: u.province, year: 2026, problems: '长'.repeat(20_001), other: '' }), /不能超过/);
+  await assert.rejects(setReportTexts(tp.ctx(citizen), { unitId: u.province, year: 2026, problems: '', other: '' }), /政务公开专员/);
 });

@@ -21,6 +21,7 @@ import { canOnSite, getSite } from './services/sites.ts';
 import { seedPortalDemo } from './services/demo.ts';
 import { listRequestsForStaff } from './services/requests.ts';
 import { listMessagesForStaff } from './services/interaction.ts';
+import { healthDueHandler, siteHealthTask } from './services/health-task.ts';
 
 // --- public service API ------------------------------------------------------------------------
 export {
@@ -47,12 +48,15 @@ export {
   applyForInformation, getRequest, listMyRequests, listRequestsForStaff, requestCorrection, submitRequestCorrection, startConsultation, endConsultation, extendRequest,
   replyToRequest, withdrawRequest, replyDeadline, processingFee, type RequestView,
 } from './services/requests.ts';
-export { annualReport, annualReportXlsx, setReportInputs, type AnnualReport } from './services/report.ts';
+export { annualReport, annualReportXlsx, setReportInputs, setReportTexts, reportParagraphs, type AnnualReport, type ReportTexts } from './services/report.ts';
 export {
   writeMessage, replyToMessage, listPublishedQa, messageStats, createSolicitation, commentOnSolicitation, moderateComment, publishFeedback, getSolicitation,
   createSurvey, answerSurvey, getSurvey,
 } from './services/interaction.ts';
-export { siteHealth, groupHealth, type SiteHealth } from './services/health.ts';
+export {
+  computeSiteHealth, recheckDueSites, recheckSite, storedSiteHealth, storedGroupHealth, listHealthChanges, HEALTH_RECHECK_MINUTES, type SiteHealth, type StoredSiteHealth, type HealthChange,
+} from './services/health.ts';
+export { annualReportPdf } from './services/report-pdf.ts';
 export { renderCache } from './pages/cache.ts';
 export { PORTAL_WORKFLOWS } from './workflows.ts';
 
@@ -69,6 +73,10 @@ async function pendingItems(ctx: Ctx): Promise<PendingItem[]> {
   if (hasScope(ctx.actor, SCOPES.disclosureHandle)) {
     const open = (await listRequestsForStaff(ctx)).filter((r) => r.status === 'handling' || r.status === 'consulting').length;
     if (open) out.push({ title: '待办理的政府信息公开申请', href: '/workbench/portal/requests', count: open });
+  }
+  if (hasScope(ctx.actor, SCOPES.healthRead)) {
+    const vetoed = await queryOne<{ n: string | number }>(ctx.db, sql`SELECT count(*) AS n FROM portal.site_health h JOIN portal.sites s ON s.code = h.site_code WHERE h.vetoed AND s.status = 'active'`);
+    if (Number(vetoed?.n)) out.push({ title: '触发单项否决的网站', href: '/workbench/portal/health', count: Number(vetoed?.n) });
   }
   if (hasScope(ctx.actor, SCOPES.messageReply)) {
     const open = (await listMessagesForStaff(ctx, { open: true })).length;
@@ -120,7 +128,8 @@ export const portalModule: ModuleDefinition = {
   roles: PORTAL_ROLES,
   demoStaff: PORTAL_DEMO_STAFF,
   workflows: PORTAL_WORKFLOWS,
-  background: [scheduledPublishing],
+  background: [scheduledPublishing, siteHealthTask],
+  eventHandlers: [healthDueHandler],
   attachmentPolicies: {
     [ARTICLE_ATTACHMENT_OWNER]: {
       // Attachments of a live article are public; drafts only for the site's editors and reviewers.

@@ -205,6 +205,8 @@ export const CHANNEL_LABELS: Record<Channel, string> = { mailbox: '领导信箱'
  * complaint 10. Change here (code, reviewed) — no national rule fixes them.
  */
 export const CHANNEL_REPLY_DAYS: Record<Channel, number> = { mailbox: 10, consultation: 5, complaint: 10, error_report: 3 };
+/** Bounds of a site's own reply deadline per channel (site settings), in working days. */
+export const REPLY_DAYS_RANGE = { min: 1, max: 60 } as const;
 
 /** A message unanswered this long vetoes the inspection (单项否决 互动回应差). */
 export const UNANSWERED_VETO_DAYS = 90;
@@ -227,6 +229,11 @@ export const EVENTS = {
   messageReceived: 'portal.message.received',
   messageReplied: 'portal.message.replied',
   solicitationCommented: 'portal.solicitation.commented',
+  solicitationCreated: 'portal.solicitation.created',
+  solicitationClosed: 'portal.solicitation.closed',
+  surveyCreated: 'portal.survey.created',
+  surveyClosed: 'portal.survey.closed',
+  siteHealthChanged: 'portal.site.health_changed',
 } as const;
 
 export const ARTICLE_FLOW = 'portal.article';
@@ -249,6 +256,8 @@ export interface SiteRow {
   party_label: string | null;
   icp_number: string | null;
   police_number: string | null;
+  error_report_url: string | null;
+  reply_days: Partial<Record<Channel, number>> | null;
   contact_phone: string | null;
   contact_email: string | null;
   address: string | null;

@@ -15,7 +15,6 @@ import {
   ARTICLE_KIND_LABELS,
   CHANNELS,
   CHANNEL_LABELS,
-  CHANNEL_REPLY_DAYS,
   DELIVERIES,
   DELIVERY_LABELS,
   REQUEST_DAYS,
@@ -31,12 +30,22 @@ import { applyForInformation, getRequest, listMyRequests, submitRequestCorrectio
 import { answerSurvey, commentOnSolicitation, getMessage, getSolicitation, getSurvey, listMyMessages, listPublishedQa, listSolicitations, listSurveys, messageStats, writeMessage } from '../services/interaction.ts';
 import { annualReport } from '../services/report.ts';
 import { notFound } from '../../../platform/errors.ts';
+import { annualReportPdf } from '../services/report-pdf.ts';
 import { reportTables } from './report-view.ts';
 import { shellFor, type SiteReq } from './public.ts';
 import { renderBody } from './shell.ts';
 import { systemActor } from '../../../platform/context.ts';
 
 export const PUBLIC_FORM_LIMIT = { limit: 20, windowSeconds: 600 };
+
+/** Whether a solicitation or survey takes comments/answers today (China date), and why not. */
+function openState(req: FastifyRequest, item: { opensOn: string; closesOn: string; closedAt: string | null }): { open: boolean; note: string } {
+  const today = chinaDay(req.ctx.clock.now());
+  if (item.closedAt) return { open: false, note: `已于 ${chinaDay(item.closedAt)} 提前结束` };
+  if (today < item.opensOn) return { open: false, note: '尚未开始' };
+  if (today > item.closesOn) return { open: false, note: '已结束' };
+  return { open: true, note: '' };
+}
 
 async function siteReq(req: FastifyRequest): Promise<SiteReq> {
   const code = (req.params as { code: string }).code;
@@ -155,9 +164,23 @@ export function registerCitizenPages(app: FastifyInstance): void {
       slug: 'disclosure',
       crumbs: [{ label: '政府信息公开', href: `/sites/${s.site.code}/disclosure` }, { label: `${year}年年度报告` }],
       body: html`<h1>${report.unitName}${year}年政府信息公开工作年度报告</h1>
-        <p>本报告由平台根据${year}年度的政务公开目录和依申请公开办件数据生成。${s.site.isDemo ? '含演示内容。' : ''}</p>
+        <p>本报告由平台根据${year}年度的政务公开目录和依申请公开办件数据生成。${s.site.isDemo ? '含演示内容。' : ''} <a href="/sites/${s.site.code}/disclosure/reports/${year}/pdf">下载 PDF 版</a></p>
         ${reportTables(report)}`,
     });
+  });
+
+  app.get('/sites/:code/disclosure/reports/:year/pdf', { config: { scope: 'public' } }, async (req, reply) => {
+    const s = await siteReq(req);
+    const year = Number((req.params as { year: string }).year);
+    if (!s.site.sponsorUnitId || !Number.isInteger(year)) throw notFound('report_not_found', '年度报告不存在。');
+    // Rendering a PDF costs tens of milliseconds of CPU: limited per address like the public forms.
+    await enforceRateLimit(req.ctx, { key: `portal.report_pdf:${req.ip}`, ...PUBLIC_FORM_LIMIT });
+    const report = await annualReport({ ...req.ctx, actor: systemActor }, { unitId: s.site.sponsorUnitId, year });
+    const buf = await annualReportPdf(report, { generatedAt: req.ctx.clock.now(), demo: s.site.isDemo });
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `inline; filename="disclosure-report-${year}.pdf"; filename*=UTF-8''${encodeURIComponent(`${report.unitName}${year}年政府信息公开工作年度报告.pdf`)}`)
+      .send(buf);
   });
 
   // ---- disclosure on request ----
@@ -215,9 +238,9 @@ export function registerCitizenPages(app: FastifyInstance): void {
       title: '互动交流',
       slug: 'interaction',
       body: html`<h1>互动交流</h1>
-        <ul class="p-list">${CHANNELS.map((c) => html`<li><a href="/sites/${s.site.code}/interaction/write?channel=${c}">${CHANNEL_LABELS[c]}</a> <span class="p-date">${CHANNEL_REPLY_DAYS[c]} 个工作日内答复</span></li>`)}</ul>
-        <h2>意见征集</h2>${sols.length ? html`<ul class="p-list">${sols.map((x) => html`<li><a href="/sites/${s.site.code}/interaction/solicitations/${x.id}">${x.title}</a>${x.isDemo ? html` <span class="p-demo">演示内容</span>` : ''} <span class="p-date">${x.opensOn} 至 ${x.closesOn}</span></li>`)}</ul>` : html`<p class="p-empty">暂无意见征集。</p>`}
-        <h2>网上调查</h2>${surveys.length ? html`<ul class="p-list">${surveys.map((x) => html`<li><a href="/sites/${s.site.code}/interaction/surveys/${x.id}">${x.title}</a>${x.isDemo ? html` <span class="p-demo">演示内容</span>` : ''} <span class="p-date">截止 ${x.closesOn}</span></li>`)}</ul>` : html`<p class="p-empty">暂无网上调查。</p>`}
+        <ul class="p-list">${CHANNELS.map((c) => html`<li><a href="/sites/${s.site.code}/interaction/write?channel=${c}">${CHANNEL_LABELS[c]}</a> <span class="p-date">${s.site.replyDays[c]} 个工作日内答复</span></li>`)}</ul>
+        <h2>意见征集</h2>${sols.length ? html`<ul class="p-list">${sols.map((x) => html`<li><a href="/sites/${s.site.code}/interaction/solicitations/${x.id}">${x.title}</a>${x.isDemo ? html` <span class="p-demo">演示内容</span>` : ''} <span class="p-date">${x.opensOn} 至 ${x.closesOn}${openState(req, x).note ? ` (${openState(req, x).note})` : ''}</span></li>`)}</ul>` : html`<p class="p-empty">暂无意见征集。</p>`}
+        <h2>网上调查</h2>${surveys.length ? html`<ul class="p-list">${surveys.map((x) => html`<li><a href="/sites/${s.site.code}/interaction/surveys/${x.id}">${x.title}</a>${x.isDemo ? html` <span class="p-demo">演示内容</span>` : ''} <span class="p-date">截止 ${x.closesOn}${openState(req, x).note ? ` (${openState(req, x).note})` : ''}</span></li>`)}</ul>` : html`<p class="p-empty">暂无网上调查。</p>`}
         <h2>留言选登</h2>
         ${qa.length === 0 ? html`<p class="p-empty">暂无公开的留言答复。</p>` : html`<div class="p-table"><table><caption>留言答复</caption><thead><tr><th scope="col">标题</th><th scope="col">渠道</th><th scope="col">受理日期</th><th scope="col">答复日期</th><th scope="col">答复部门</th><th scope="col">答复内容</th></tr></thead>
           <tbody>${qa.map((m) => html`<tr><td>${m.title}${m.isDemo ? html` <span class="p-demo">演示内容</span>` : ''}</td><td>${m.channelLabel}</td><td>${chinaDay(m.receivedAt)}</td><td>${m.repliedAt ? chinaDay(m.repliedAt) : ''}</td><td>${m.repliedUnitName ?? ''}</td><td>${m.replyText}</td></tr>`)}</tbody></table></div>`}
@@ -228,7 +251,7 @@ export function registerCitizenPages(app: FastifyInstance): void {
   });
 
   const writeForm = (s: SiteView, channel: Channel, values: Record<string, string>, errors: FieldProblem[], anonymous: boolean, message?: string) => html`<h1>${CHANNEL_LABELS[channel]}</h1>
-    <p>本渠道 ${CHANNEL_REPLY_DAYS[channel]} 个工作日内答复, 答复部门为所选部门。联系方式不公开。${anonymous ? '找错报告可以不登录提交。' : ''}</p>
+    <p>本渠道 ${s.replyDays[channel]} 个工作日内答复, 答复部门为所选部门。联系方式不公开。${anonymous ? '找错报告可以不登录提交。' : ''}</p>
     ${errorBox(errors, message)}
     <form class="p-form" method="post" action="/sites/${s.code}/interaction/write">
       <input type="hidden" name="_csrf" value="${values._csrf}"><input type="hidden" name="channel" value="${channel}">
@@ -269,15 +292,16 @@ export function registerCitizenPages(app: FastifyInstance): void {
     const s = await siteReq(req);
     const sol = await getSolicitation(req.ctx, { id: (req.params as { id: string }).id });
     if (sol.siteCode !== s.site.code) throw notFound('solicitation_not_found', '意见征集不存在。');
+    const solState = openState(req, sol);
     return page(req, reply, s, {
       title: sol.title,
       slug: 'interaction',
       crumbs: [{ label: '互动交流', href: `/sites/${s.site.code}/interaction` }, { label: '意见征集' }],
-      body: html`<h1>${sol.title}${sol.isDemo ? html` <span class="p-demo">演示内容</span>` : ''}</h1><p class="p-date">征集时间: ${sol.opensOn} 至 ${sol.closesOn}</p>
+      body: html`<h1>${sol.title}${sol.isDemo ? html` <span class="p-demo">演示内容</span>` : ''}</h1><p class="p-date">征集时间: ${sol.opensOn} 至 ${sol.closesOn}${solState.note ? ` · ${solState.note}` : ''}</p>
         <div class="p-content">${renderBody(sol.draftText)}</div>
         ${sol.feedbackSummary ? html`<h2>意见采纳情况</h2><div class="p-content">${renderBody(sol.feedbackSummary)}</div>` : ''}
         <h2>公众意见 (${sol.comments.length})</h2>${sol.comments.length ? html`<ul class="p-list">${sol.comments.map((c) => html`<li>${c.authorName}: ${c.body}</li>`)}</ul>` : html`<p class="p-empty">暂无公开的意见。</p>`}
-        ${req.ctx.actor.kind === 'anonymous' ? html`<p><a href="/login?next=${encodeURIComponent(req.url)}">登录后提出意见</a></p>` : html`<form class="p-form" method="post" action="/sites/${s.site.code}/interaction/solicitations/${sol.id}">
+        ${!solState.open ? '' : req.ctx.actor.kind === 'anonymous' ? html`<p><a href="/login?next=${encodeURIComponent(req.url)}">登录后提出意见</a></p>` : html`<form class="p-form" method="post" action="/sites/${s.site.code}/interaction/solicitations/${sol.id}">
           <input type="hidden" name="_csrf" value="${req.csrfToken}">${textarea({ name: 'body', label: '我的意见', errors: [], required: true, hint: '意见经审核后公开' })}<button type="submit">提交意见</button></form>`}`,
     });
   });
@@ -294,14 +318,15 @@ export function registerCitizenPages(app: FastifyInstance): void {
     const s = await siteReq(req);
     const sv = await getSurvey(req.ctx, { id: (req.params as { id: string }).id });
     if (sv.siteCode !== s.site.code) throw notFound('survey_not_found', '调查不存在。');
+    const svState = openState(req, sv);
     return page(req, reply, s, {
       title: sv.title,
       slug: 'interaction',
       crumbs: [{ label: '互动交流', href: `/sites/${s.site.code}/interaction` }, { label: '网上调查' }],
-      body: html`<h1>${sv.title}${sv.isDemo ? html` <span class="p-demo">演示内容</span>` : ''}</h1><p class="p-date">${sv.opensOn} 至 ${sv.closesOn} · 已有 ${sv.responses} 人参加</p>
-        <form class="p-form" method="post" action="/sites/${s.site.code}/interaction/surveys/${sv.id}"><input type="hidden" name="_csrf" value="${req.csrfToken}">
+      body: html`<h1>${sv.title}${sv.isDemo ? html` <span class="p-demo">演示内容</span>` : ''}</h1><p class="p-date">${sv.opensOn} 至 ${sv.closesOn} · 已有 ${sv.responses} 人参加${svState.note ? ` · ${svState.note}` : ''}</p>
+        ${svState.open ? html`<form class="p-form" method="post" action="/sites/${s.site.code}/interaction/surveys/${sv.id}"><input type="hidden" name="_csrf" value="${req.csrfToken}">
         ${sv.questions.map((q, qi) => html`<fieldset class="p-field" id="f-q${qi}"><legend>${qi + 1}. ${q.text}</legend>${q.options.map((o, oi) => html`<span><input type="radio" id="q${qi}-${oi}" name="q${qi}" value="${oi}"> <label for="q${qi}-${oi}">${o}</label></span>`)}</fieldset>`)}
-        <button type="submit">提交</button></form>
+        <button type="submit">提交</button></form>` : ''}
         <h2>调查结果</h2>${sv.questions.map((q, qi) => html`<div class="p-table"><table><caption>${qi + 1}. ${q.text}</caption><thead><tr><th scope="col">选项</th><th scope="col">人数</th></tr></thead><tbody>${q.options.map((o, oi) => html`<tr><td>${o}</td><td>${sv.counts[qi][oi]}</td></tr>`)}</tbody></table></div>`)}`,
     });
   });

@@ -2,7 +2,7 @@
  * The annual report's tables as HTML (shared by the public report page and the workbench).
  */
 import { html, type SafeHtml } from '../../../platform/ui/html.ts';
-import { TABLE3_COLUMNS, type AnnualReport } from '../services/report.ts';
+import { TABLE3_COLUMNS, reportParagraphs, type AnnualReport } from '../services/report.ts';
 
 export function reportTables(r: AnnualReport): SafeHtml {
   const t2 = r.table2;
@@ -27,6 +27,6 @@ export function reportTables(r: AnnualReport): SafeHtml {
       <tbody><tr><th scope="row">行政复议</th>${r.table4.reconsideration.map((v) => html`<td>${v}</td>`)}</tr>
       <tr><th scope="row">行政诉讼 (未经复议直接起诉)</th>${r.table4.litigationDirect.map((v) => html`<td>${v}</td>`)}</tr>
       <tr><th scope="row">行政诉讼 (复议后起诉)</th>${r.table4.litigationAfter.map((v) => html`<td>${v}</td>`)}</tr></tbody></table></div>
-    <h2>五、存在的主要问题及改进情况</h2><p>(由机关填写。)</p>
-    <h2>六、其他需要报告的事项</h2><p>本年度收取信息处理费 ${r.feesCollected} 元。</p>`;
+    <h2>五、存在的主要问题及改进情况</h2>${reportParagraphs(r.texts.problems).map((p) => html`<p>${p}</p>`)}
+    <h2>六、其他需要报告的事项</h2><p>本年度收取信息处理费 ${r.feesCollected} 元。</p>${r.texts.other ? reportParagraphs(r.texts.other).map((p) => html`<p>${p}</p>`) : ''}`;
 }

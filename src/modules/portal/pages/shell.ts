@@ -131,7 +131,7 @@ ${p.body}
 </main>
 <footer class="p-foot">
   <div class="p-foot-inner">
-    <p class="p-foot-links"><a href="/sites/${s.code}/interaction/write?channel=error_report" class="p-zhaocuo">我为政府网站找错</a>
+    <p class="p-foot-links"><a href="${s.errorReportUrl ?? `/sites/${s.code}/interaction/write?channel=error_report`}" class="p-zhaocuo">我为政府网站找错</a>
       <a href="/sites/${s.code}/disclosure/guide">政府信息公开指南</a> <a href="${p.base}/sitemap.xml">网站地图</a></p>
     <p><span class="p-dzjg" role="img" aria-label="党政机关网站标识${s.partyLabel ? ` ${s.partyLabel}` : ''}">党政机关</span>
       主办: ${s.sponsorName}${s.organizerName ? html` · 承办: ${s.organizerName}` : ''}</p>

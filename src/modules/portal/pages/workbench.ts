@@ -49,15 +49,32 @@ import {
   withdrawArticle,
 } from '../services/articles.ts';
 import { endConsultation, extendRequest, getRequest, listRequestsForStaff, replyToRequest, requestCorrection, startConsultation } from '../services/requests.ts';
-import { getMessage, getSolicitation, listMessagesForStaff, listSolicitations, messageStats, moderateComment, publishFeedback, replyToMessage } from '../services/interaction.ts';
-import { REPORT_INPUT_KEYS, annualReport, annualReportXlsx, setReportInputs } from '../services/report.ts';
-import { groupHealth, siteHealth } from '../services/health.ts';
+import { getMessage, getSolicitation, listMessagesForStaff, messageStats, moderateComment, publishFeedback, replyToMessage } from '../services/interaction.ts';
+import { REPORT_INPUT_KEYS, annualReport, annualReportXlsx, setReportInputs, setReportTexts } from '../services/report.ts';
+import { HEALTH_KEYS, HEALTH_RECHECK_MINUTES, listHealthChanges, recheckSite, storedGroupHealth, storedSiteHealth, type HealthChange, type HealthKey, type StoredSiteHealth } from '../services/health.ts';
+import { annualReportPdf } from '../services/report-pdf.ts';
 import { reportTables } from './report-view.ts';
 import { renderBody } from './shell.ts';
+import { registerWorkbenchAdminPages } from './workbench-admin.ts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
 const WB = '/workbench/portal';
+
+const HEALTH_LABELS: Record<HealthKey, string> = { homepage: '首页更新', stale_columns: '栏目不更新', empty_columns: '空白栏目', unanswered: '超 3 个月未答复留言', broken_links: '错误链接' };
+const CHANGE_LABELS: Record<HealthChange['change'], string> = { veto_raised: '出现单项否决', veto_cleared: '单项否决消除', issue_raised: '出现扣分问题', issue_cleared: '扣分问题消除' };
+const changeTable = (changes: HealthChange[], names: Map<string, string>) => table({
+  caption: '健康状况变化 (供安全监管使用)',
+  rows: changes,
+  empty: '暂无变化记录。',
+  columns: [
+    { header: '时间', cell: (c) => chinaDateTime(c.changedAt) },
+    { header: '网站', cell: (c) => html`<a href="${WB}/health/${c.siteCode}">${names.get(c.siteCode) ?? c.siteCode}</a>` },
+    { header: '指标', cell: (c) => HEALTH_LABELS[c.checkKey] },
+    { header: '变化', cell: (c) => CHANGE_LABELS[c.change] },
+    { header: '数值', cell: (c) => `${c.valueBefore ?? '—'} → ${c.valueAfter}` },
+  ],
+});
 
 function articleForm(o: { action: string; csrf: string; columns: { id: string; name: string }[]; values: Record<string, string>; errors: { field: string; message: string }[] }): HtmlValue {
   const v = o.values;
@@ -103,6 +120,7 @@ async function siteColumns(req: FastifyRequest, code: string) {
 
 export function registerWorkbenchPages(app: FastifyInstance): void {
   const anyPortal = 'staff';
+  registerWorkbenchAdminPages(app);
 
   app.get(WB, { config: { scope: anyPortal } }, async (req, reply) => {
     const a = req.ctx.actor;
@@ -113,6 +131,7 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
       title: '政府网站群',
       body: html`<h2>我管理的网站</h2>${sites.length ? html`<ul>${sites.map((s) => html`<li><a href="${WB}/sites/${s.code}">${s.name}</a> (${s.code})${s.isDemo ? html` ${badge('演示数据', 'demo')}` : ''}</li>`)}</ul>` : html`<p class="empty">您不是任何网站主办单位的编辑或审核员。</p>`}
         <ul>
+          ${hasScope(a, SCOPES.siteManage) ? html`<li><a href="${WB}/sites/new">开办网站</a></li>` : ''}
           ${hasScope(a, SCOPES.articleEdit) ? html`<li><a href="${WB}/library">统一信息资源库</a></li>` : ''}
           ${hasScope(a, SCOPES.disclosureHandle) ? html`<li><a href="${WB}/requests">依申请公开办理</a></li>` : ''}
           ${hasScope(a, SCOPES.messageReply) ? html`<li><a href="${WB}/messages">网站留言答复</a></li>` : ''}
@@ -132,7 +151,7 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
     return reply.page({
       title: site.name,
       breadcrumbs: [{ label: '政府网站群', href: WB }, { label: site.name }],
-      body: html`<p><a href="/sites/${site.code}">查看网站</a> · ${canOnSite(req.ctx, site, SCOPES.articleEdit) ? html`<a href="${WB}/sites/${site.code}/articles/new">写新信息</a> · ` : ''}<a href="${WB}/health/${site.code}">健康检查</a> · <a href="${WB}/interaction?site=${site.code}">意见征集审核</a></p>
+      body: html`<p><a href="/sites/${site.code}">查看网站</a> · ${canOnSite(req.ctx, site, SCOPES.articleEdit) ? html`<a href="${WB}/sites/${site.code}/articles/new">写新信息</a> · ` : ''}<a href="${WB}/health/${site.code}">健康检查</a>${canOnSite(req.ctx, site, SCOPES.interactionManage) ? html` · <a href="${WB}/interaction?site=${site.code}">意见征集和网上调查</a>` : ''}${canOnSite(req.ctx, site, SCOPES.siteManage) ? html` · <a href="${WB}/sites/${site.code}/settings">网站设置和页脚要素</a>` : ''}</p>
         <nav aria-label="按状态筛选"><ul class="inline-list"><li><a href="?">全部</a></li>${ARTICLE_STATUSES.map((s) => html`<li><a href="?status=${s}"${s === status ? html` aria-current="page"` : ''}>${ARTICLE_STATUS_LABELS[s]}</a></li>`)}</ul></nav>
         ${table({
           caption: `信息 (共 ${list.total} 条)`,
@@ -144,13 +163,16 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
             { header: '修改时间', cell: (a) => chinaDateTime(a.updatedAt) },
           ],
         })}
-        <h2>栏目</h2>${table({ caption: '栏目', rows: columns, columns: [{ header: '名称', cell: (c) => c.name }, { header: '路径名', cell: (c) => c.slug }, { header: '类型', cell: (c) => c.typeLabel }, { header: '应更新周期 (天)', cell: (c) => c.updateDays ?? '—' }] })}
+        <h2>栏目</h2>${table({ caption: '栏目', rows: columns, columns: [{ header: '名称', cell: (c) => (c.parentId ? `${columns.find((p) => p.id === c.parentId)?.name ?? ''} / ${c.name}` : c.name) }, { header: '路径名', cell: (c) => c.slug }, { header: '类型', cell: (c) => c.typeLabel }, { header: '应更新周期 (天)', cell: (c) => c.updateDays ?? '—' }] })}
         ${canOnSite(req.ctx, site, SCOPES.siteManage) ? form({
           action: `${WB}/sites/${site.code}/columns`,
           csrf: req.csrfToken,
           label: '新增栏目',
           body: html`<h3>新增栏目</h3>${field({ name: 'name', label: '栏目名称', required: true })}${field({ name: 'slug', label: '路径名 (小写字母、数字、连字符)', required: true })}
-            ${select({ name: 'type', label: '栏目类型', options: COLUMN_TYPES.map((t) => ({ value: t, label: COLUMN_TYPE_LABELS[t] })) })}${button('新增栏目', { kind: 'secondary' })}`,
+            ${select({ name: 'type', label: '栏目类型', options: COLUMN_TYPES.map((t) => ({ value: t, label: COLUMN_TYPE_LABELS[t] })) })}
+            ${select({ name: 'parentId', label: '上级栏目', options: columns.map((c) => ({ value: c.id, label: c.name })), placeholder: '无 (一级栏目)' })}
+            ${field({ name: 'updateDays', label: '应更新周期 (天)', type: 'number', hint: '留空按栏目类型: 动态要闻 14 天, 通知公告、政策文件 180 天; 其他类型不检查' })}
+            ${button('新增栏目', { kind: 'secondary' })}`,
         }) : ''}`,
     });
   });
@@ -158,7 +180,15 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
   app.post(`${WB}/sites/:code/columns`, { config: { scope: SCOPES.siteManage } }, async (req, reply) => {
     const code = (req.params as { code: string }).code;
     const b = body(req);
-    await createColumn(req.ctx, { siteCode: code, name: str(b.name), slug: str(b.slug), type: ((COLUMN_TYPES as readonly string[]).includes(str(b.type)) ? str(b.type) : 'other') as ColumnType });
+    const updateDays = str(b.updateDays).trim();
+    await createColumn(req.ctx, {
+      siteCode: code,
+      name: str(b.name),
+      slug: str(b.slug),
+      type: ((COLUMN_TYPES as readonly string[]).includes(str(b.type)) ? str(b.type) : 'other') as ColumnType,
+      parentId: str(b.parentId) || null,
+      updateDays: updateDays === '' ? undefined : Number(updateDays),
+    });
     return reply.flashRedirect(`${WB}/sites/${code}`, { kind: 'success', text: '栏目已新增。' });
   });
 
@@ -411,10 +441,12 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
     const r = await annualReport(req.ctx, { unitId, year });
     return reply.page({
       title: `${r.unitName}${year}年政府信息公开工作年度报告`,
-      body: html`<p><a href="${WB}/report/xlsx?unitId=${unitId}&amp;year=${year}">下载 XLSX</a> · <a href="?unitId=${unitId}&amp;year=${year - 1}">上一年度</a></p>
+      body: html`<p><a href="${WB}/report/xlsx?unitId=${unitId}&amp;year=${year}">下载 XLSX</a> · <a href="${WB}/report/pdf?unitId=${unitId}&amp;year=${year}">下载 PDF</a> · <a href="?unitId=${unitId}&amp;year=${year - 1}">上一年度</a></p>
         ${reportTables(r)}
         <h2>填报本平台没有数据来源的数字</h2>
-        ${form({ action: `${WB}/report/inputs?unitId=${unitId}&year=${year}`, csrf: req.csrfToken, label: '填报', body: html`${REPORT_INPUT_KEYS.map((k) => field({ name: k.key.replace('.', '__'), label: k.label, type: 'number', value: String(r.inputs[k.key] ?? 0) }))}${button('保存')}` })}`,
+        ${form({ action: `${WB}/report/inputs?unitId=${unitId}&year=${year}`, csrf: req.csrfToken, label: '填报', body: html`${REPORT_INPUT_KEYS.map((k) => field({ name: k.key.replace('.', '__'), label: k.label, type: 'number', value: String(r.inputs[k.key] ?? 0) }))}${button('保存')}` })}
+        <h2>撰写文字部分</h2>
+        ${form({ action: `${WB}/report/texts?unitId=${unitId}&year=${year}`, csrf: req.csrfToken, label: '撰写文字部分', body: html`${textarea({ name: 'problems', label: '五、存在的主要问题及改进情况 (段落之间空一行)', value: r.texts.problems })}${textarea({ name: 'other', label: '六、其他需要报告的事项 (信息处理费由平台统计, 此处写其他事项)', value: r.texts.other })}${button('保存')}` })}`,
     });
   });
   app.get(`${WB}/report/xlsx`, { config: { scope: SCOPES.reportManage } }, async (req, reply) => {
@@ -426,6 +458,15 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
       .header('content-disposition', `attachment; filename="disclosure-report-${year}.xlsx"; filename*=UTF-8''${encodeURIComponent(`${r.unitName}${year}年政府信息公开工作年度报告.xlsx`)}`)
       .send(buf);
   });
+  app.get(`${WB}/report/pdf`, { config: { scope: SCOPES.reportManage } }, async (req, reply) => {
+    const { unitId, year } = reportUnit(req);
+    const r = await annualReport(req.ctx, { unitId, year });
+    const buf = await annualReportPdf(r, { generatedAt: req.ctx.clock.now() });
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="disclosure-report-${year}.pdf"; filename*=UTF-8''${encodeURIComponent(`${r.unitName}${year}年政府信息公开工作年度报告.pdf`)}`)
+      .send(buf);
+  });
   app.post(`${WB}/report/inputs`, { config: { scope: SCOPES.reportManage } }, async (req, reply) => {
     const { unitId, year } = reportUnit(req);
     const b = body(req);
@@ -433,51 +474,61 @@ export function registerWorkbenchPages(app: FastifyInstance): void {
     await setReportInputs(req.ctx, { unitId, year, values });
     return reply.flashRedirect(`${WB}/report?unitId=${unitId}&year=${year}`, { kind: 'success', text: '已保存。' });
   });
+  app.post(`${WB}/report/texts`, { config: { scope: SCOPES.reportManage } }, async (req, reply) => {
+    const { unitId, year } = reportUnit(req);
+    const b = body(req);
+    await setReportTexts(req.ctx, { unitId, year, problems: str(b.problems), other: str(b.other) });
+    return reply.flashRedirect(`${WB}/report?unitId=${unitId}&year=${year}`, { kind: 'success', text: '文字部分已保存。' });
+  });
 
-  // ---- health ----
-  const healthTable = (list: Awaited<ReturnType<typeof groupHealth>>) => table({
-    caption: '单项否决指标',
+  // ---- health (stored results of the worker's checks) ----
+  const checkedNote = (h: StoredSiteHealth) => (h.checkedAt ? `检查于 ${chinaDateTime(h.checkedAt)}` : '尚未检查 (后台任务将在几秒内完成首次检查)');
+  const healthTable = (list: StoredSiteHealth[]) => table({
+    caption: '单项否决指标 (后台定期检查, 发布后立即重查)',
     rows: list,
     columns: [
       { header: '网站', cell: (h) => html`<a href="${WB}/health/${h.code}">${h.name}</a>` },
-      ...['homepage', 'stale_columns', 'empty_columns', 'unanswered', 'broken_links'].map((k) => ({
-        header: list[0]?.checks.find((c) => c.key === k)?.label.replace(/ \(.*\)/, '') ?? k,
-        cell: (h: (typeof list)[number]) => {
-          const c = h.checks.find((x) => x.key === k)!;
-          return html`${c.veto ? badge('否决', 'warn') : badge('通过', 'ok')} ${c.value < 0 ? '—' : c.value}`;
+      ...HEALTH_KEYS.map((k) => ({
+        header: HEALTH_LABELS[k],
+        cell: (h: StoredSiteHealth) => {
+          const c = h.checks.find((x) => x.key === k);
+          if (!c) return '—';
+          return html`${c.veto ? badge('否决', 'warn') : k === 'broken_links' && c.value > 0 ? badge('扣分', 'warn') : badge('通过', 'ok')} ${c.value < 0 ? '—' : c.value}`;
         },
       })),
+      { header: '检查时间', cell: (h) => (h.checkedAt ? chinaDateTime(h.checkedAt) : '尚未检查') },
     ],
   });
   app.get(`${WB}/health`, { config: { scope: SCOPES.healthRead } }, async (req, reply) => {
-    const list = await groupHealth(req.ctx);
-    return reply.page({ title: '网站群健康检查', body: html`<p>共 ${list.length} 个网站, ${list.filter((h) => h.vetoed).length} 个触发单项否决。</p>${healthTable(list)}` });
+    const list = await storedGroupHealth(req.ctx);
+    const changes = await listHealthChanges(req.ctx, { limit: 30 });
+    const names = new Map(list.map((h) => [h.code, h.name]));
+    return reply.page({
+      title: '网站群健康检查',
+      body: html`<p>共 ${list.length} 个网站, ${list.filter((h) => h.vetoed).length} 个触发单项否决, ${list.filter((h) => !h.checkedAt).length} 个尚未检查。每 ${HEALTH_RECHECK_MINUTES} 分钟全部重查一次, 发布、撤稿、答复留言后立即重查。</p>${healthTable(list)}
+        <h2>最近的健康状况变化</h2>${changeTable(changes, names)}`,
+    });
   });
   app.get(`${WB}/health/:code`, { config: { scope: SCOPES.healthRead } }, async (req, reply) => {
     const site = await requireSite(req.ctx, (req.params as { code: string }).code);
-    const h = await siteHealth(req.ctx, site);
+    const h = await storedSiteHealth(req.ctx, site);
+    const changes = await listHealthChanges(req.ctx, { siteCode: site.code, limit: 30 });
     return reply.page({
       title: `健康检查: ${site.name}`,
       breadcrumbs: [{ label: '网站群健康检查', href: `${WB}/health` }, { label: site.name }],
-      body: html`${h.checks.map((c) => html`<section><h2>${c.label} ${c.veto ? badge('单项否决', 'warn') : badge('通过', 'ok')}</h2>${c.details.length ? html`<ul>${c.details.map((d) => html`<li>${d}</li>`)}</ul>` : html`<p class="empty">无问题。</p>`}</section>`)}`,
+      body: html`<p>${checkedNote(h)}${h.vetoed ? html` ${badge('触发单项否决', 'warn')}` : h.checkedAt ? html` ${badge('未触发单项否决', 'ok')}` : ''}</p>
+        ${form({ action: `${WB}/health/${site.code}/recheck`, csrf: req.csrfToken, label: '立即检查', body: button('立即重新检查', { kind: 'secondary' }) })}
+        ${h.checks.map((c) => html`<section><h2>${c.label} ${c.veto ? badge('单项否决', 'warn') : c.key === 'broken_links' && c.value > 0 ? badge('扣分', 'warn') : badge('通过', 'ok')}</h2>${c.details.length ? html`<ul>${c.details.map((d) => html`<li>${d}</li>`)}</ul>` : html`<p class="empty">无问题。</p>`}</section>`)}
+        <h2>健康状况变化记录</h2>${changeTable(changes, new Map([[site.code, site.name]]))}`,
     });
+  });
+  app.post(`${WB}/health/:code/recheck`, { config: { scope: SCOPES.healthRead } }, async (req, reply) => {
+    const code = (req.params as { code: string }).code;
+    const h = await recheckSite(req.ctx, { code });
+    return reply.flashRedirect(`${WB}/health/${h.code}`, { kind: 'success', text: `已重新检查: ${h.vetoed ? '触发单项否决' : '未触发单项否决'}。` });
   });
 
   // ---- moderation ----
-  app.get(`${WB}/interaction`, { config: { scope: SCOPES.interactionManage } }, async (req, reply) => {
-    const code = str((req.query as Record<string, unknown>).site);
-    const site = await requireSite(req.ctx, code);
-    const sols = await listSolicitations(req.ctx, { siteCode: site.code });
-    const details = [];
-    for (const s of sols) details.push(await getSolicitation(req.ctx, { id: s.id, staff: true }));
-    return reply.page({
-      title: `意见征集: ${site.name}`,
-      body: html`${details.length === 0 ? html`<p class="empty">暂无意见征集。</p>` : ''}${details.map((s) => html`<section><h2>${s.title}</h2>
-        ${table({ caption: '公众意见', rows: s.comments, empty: '暂无意见。', columns: [{ header: '提出人', cell: (c) => c.authorName }, { header: '意见', cell: (c) => c.body }, { header: '状态', cell: (c) => ({ pending: '待审核', approved: '已公开', rejected: '不予公开' })[c.status] ?? c.status },
-          { header: '审核', cell: (c) => (c.status === 'pending' ? html`${form({ action: `${WB}/comments/${c.id}/moderate`, csrf: req.csrfToken, label: '公开', body: html`<input type="hidden" name="decision" value="approved">${button('公开', { kind: 'secondary' })}` })}${form({ action: `${WB}/comments/${c.id}/moderate`, csrf: req.csrfToken, label: '不予公开', body: html`<input type="hidden" name="decision" value="rejected">${button('不予公开', { kind: 'danger' })}` })}` : '') }] })}
-        ${form({ action: `${WB}/solicitations/${s.id}/feedback`, csrf: req.csrfToken, label: '发布采纳情况', body: html`${textarea({ name: 'summary', label: '意见采纳情况', value: s.feedbackSummary ?? '' })}${button('发布反馈', { kind: 'secondary' })}` })}</section>`)}`,
-    });
-  });
   app.post(`${WB}/comments/:id/moderate`, { config: { scope: SCOPES.interactionManage } }, async (req, reply) => {
     await moderateComment(req.ctx, { commentId: (req.params as { id: string }).id, decision: str(body(req).decision) as 'approved' | 'rejected' });
     return reply.flashRedirect(req.headers.referer?.startsWith('/') ? req.headers.referer : WB, { kind: 'success', text: '已审核。' });

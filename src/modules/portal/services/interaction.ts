@@ -18,7 +18,7 @@ import { newId } from '../../../platform/ids.ts';
 import { sm3Hex } from '../../../platform/crypto/index.ts';
 import { loadCalendar } from '../../../platform/calendar/index.ts';
 import { getUnitSummary } from '../../directory/index.ts';
-import { CHANNELS, CHANNEL_LABELS, CHANNEL_REPLY_DAYS, EVENTS, SCOPES, iso, isoOrNull, type Channel } from '../model.ts';
+import { CHANNELS, CHANNEL_LABELS, EVENTS, SCOPES, iso, isoOrNull, type Channel } from '../model.ts';
 import { bumpSite, requireOnSite, requireSite } from './sites.ts';
 
 interface MessageRow {
@@ -125,7 +125,7 @@ export async function writeMessage(ctx: Ctx, input: WriteMessageInput): Promise<
   return inTransaction(ctx, async (tctx) => {
     const now = tctx.clock.now();
     const cal = await loadCalendar(tctx, { regionCode: unit.regionCode });
-    const due = cal.addWorkingDays(now, CHANNEL_REPLY_DAYS[input.channel]);
+    const due = cal.addWorkingDays(now, site.replyDays[input.channel]);
     const id = newId();
     await tctx.db.execute(sql`INSERT INTO portal.messages (id, site_code, channel, unit_id, unit_name, region_code, author_user_id, author_name, contact, title, body, page_url,
         received_at, reply_due_at, publish_consent, is_demo, created_at)
@@ -226,6 +226,8 @@ export interface SolicitationView {
   closesOn: string;
   feedbackSummary: string | null;
   feedbackPublishedAt: string | null;
+  /** Closed early by staff (null: runs to closesOn). */
+  closedAt: string | null;
   isDemo: boolean;
   comments: { id: string; authorName: string; body: string; status: string; createdAt: string }[];
 }
@@ -245,13 +247,14 @@ export async function createSolicitation(ctx: Ctx, input: { siteCode: string; ti
       VALUES (${id}, ${site.code}, ${input.title.trim()}, ${input.draftText.trim()}, ${input.opensOn}, ${input.closesOn}, ${input.isDemo ?? false}, ${tctx.actor.name}, ${tctx.clock.now().toISOString()})`);
     await bumpSite(tctx, site.code);
     audit(tctx, { action: 'portal.solicitation.create', targetType: 'portal.solicitation', targetId: id, targetLabel: input.title });
+    await publish(tctx, { type: EVENTS.solicitationCreated, orderingKey: id, payload: { solicitationId: id, siteCode: site.code, opensOn: input.opensOn, closesOn: input.closesOn } });
     return id;
   });
 }
 
 export async function getSolicitation(ctx: Ctx, input: { id: string; staff?: boolean }): Promise<SolicitationView> {
   const r = /^[0-9a-f-]{36}$/i.test(input.id) ? await queryOne<{ id: string; site_code: string; title: string; draft_text: string; opens_on: Date | string; closes_on: Date | string;
-    feedback_summary: string | null; feedback_published_at: Date | string | null; is_demo: boolean }>(ctx.db, sql`SELECT * FROM portal.solicitations WHERE id = ${input.id}`) : undefined;
+    feedback_summary: string | null; feedback_published_at: Date | string | null; closed_at: Date | string | null; is_demo: boolean }>(ctx.db, sql`SELECT * FROM portal.solicitations WHERE id = ${input.id}`) : undefined;
   if (!r) throw notFound('solicitation_not_found', '意见征集不存在。');
   const comments = await queryRows<{ id: string; author_name: string; body: string; status: string; created_at: Date | string }>(ctx.db, sql`SELECT id, author_name, body, status, created_at
     FROM portal.solicitation_comments WHERE solicitation_id = ${r.id} AND (${Boolean(input.staff)} OR status = 'approved') ORDER BY created_at`);
@@ -264,23 +267,24 @@ export async function getSolicitation(ctx: Ctx, input: { id: string; staff?: boo
     closesOn: day(r.closes_on),
     feedbackSummary: r.feedback_summary,
     feedbackPublishedAt: isoOrNull(r.feedback_published_at),
+    closedAt: isoOrNull(r.closed_at ?? null),
     isDemo: r.is_demo,
     comments: comments.map((c) => ({ id: c.id, authorName: input.staff ? c.author_name : `${c.author_name.slice(0, 1)}**`, body: c.body, status: c.status, createdAt: iso(c.created_at) })),
   };
 }
 
-export async function listSolicitations(ctx: Ctx, input: { siteCode: string }): Promise<{ id: string; title: string; opensOn: string; closesOn: string; isDemo: boolean; pending: number }[]> {
-  const rows = await queryRows<{ id: string; title: string; opens_on: Date | string; closes_on: Date | string; is_demo: boolean; pending: string }>(ctx.db, sql`SELECT s.id, s.title, s.opens_on, s.closes_on, s.is_demo,
+export async function listSolicitations(ctx: Ctx, input: { siteCode: string }): Promise<{ id: string; title: string; opensOn: string; closesOn: string; closedAt: string | null; isDemo: boolean; pending: number }[]> {
+  const rows = await queryRows<{ id: string; title: string; opens_on: Date | string; closes_on: Date | string; closed_at: Date | string | null; is_demo: boolean; pending: string }>(ctx.db, sql`SELECT s.id, s.title, s.opens_on, s.closes_on, s.closed_at, s.is_demo,
     (SELECT count(*) FROM portal.solicitation_comments c WHERE c.solicitation_id = s.id AND c.status = 'pending') AS pending
     FROM portal.solicitations s WHERE s.site_code = ${input.siteCode} ORDER BY s.opens_on DESC LIMIT 50`);
-  return rows.map((r) => ({ id: r.id, title: r.title, opensOn: day(r.opens_on), closesOn: day(r.closes_on), isDemo: r.is_demo, pending: Number(r.pending) }));
+  return rows.map((r) => ({ id: r.id, title: r.title, opensOn: day(r.opens_on), closesOn: day(r.closes_on), closedAt: isoOrNull(r.closed_at), isDemo: r.is_demo, pending: Number(r.pending) }));
 }
 
 export async function commentOnSolicitation(ctx: Ctx, input: { id: string; body: string }): Promise<void> {
   if (!ctx.actor.userId) throw forbidden('请先登录再提出意见。', 'login_required');
   const s = await getSolicitation(ctx, { id: input.id });
   const today = new Date(ctx.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  if (today < s.opensOn || today > s.closesOn) throw conflict('solicitation_closed', '不在意见征集期内。');
+  if (today < s.opensOn || today > s.closesOn || s.closedAt) throw conflict('solicitation_closed', '不在意见征集期内。');
   const body = (input.body ?? '').trim();
   if (!body || body.length > 2000) throw badRequest('validation_failed', '意见内容应为 1 至 2000 个字', [{ field: 'body', message: '意见内容应为 1 至 2000 个字' }]);
   await inTransaction(ctx, async (tctx) => {
@@ -328,6 +332,8 @@ export interface SurveyView {
   questions: { text: string; options: string[] }[];
   opensOn: string;
   closesOn: string;
+  /** Closed early by staff (null: runs to closesOn). */
+  closedAt: string | null;
   isDemo: boolean;
   responses: number;
   /** counts[question][option] */
@@ -340,19 +346,23 @@ export async function createSurvey(ctx: Ctx, input: { siteCode: string; title: s
   if (!input.title?.trim() || !input.questions?.length || input.questions.some((q) => !q.text?.trim() || (q.options ?? []).length < 2)) {
     throw badRequest('validation_failed', '调查须有标题, 每题至少两个选项', [{ field: 'questions', message: '每题至少两个选项' }]);
   }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.opensOn) || !/^\d{4}-\d{2}-\d{2}$/.test(input.closesOn) || input.closesOn < input.opensOn) {
+    throw badRequest('validation_failed', '调查起止日期不正确', [{ field: 'closesOn', message: '截止日期应不早于开始日期' }]);
+  }
   return inTransaction(ctx, async (tctx) => {
     const id = newId();
     await tctx.db.execute(sql`INSERT INTO portal.surveys (id, site_code, title, questions, opens_on, closes_on, is_demo, created_at)
       VALUES (${id}, ${site.code}, ${input.title.trim()}, ${JSON.stringify(input.questions)}::jsonb, ${input.opensOn}, ${input.closesOn}, ${input.isDemo ?? false}, ${tctx.clock.now().toISOString()})`);
     await bumpSite(tctx, site.code);
     audit(tctx, { action: 'portal.survey.create', targetType: 'portal.survey', targetId: id, targetLabel: input.title });
+    await publish(tctx, { type: EVENTS.surveyCreated, orderingKey: id, payload: { surveyId: id, siteCode: site.code, questions: input.questions.length, opensOn: input.opensOn, closesOn: input.closesOn } });
     return id;
   });
 }
 
 export async function getSurvey(ctx: Ctx, input: { id: string }): Promise<SurveyView> {
   const r = /^[0-9a-f-]{36}$/i.test(input.id)
-    ? await queryOne<{ id: string; site_code: string; title: string; questions: { text: string; options: string[] }[]; opens_on: Date | string; closes_on: Date | string; is_demo: boolean }>(ctx.db, sql`SELECT * FROM portal.surveys WHERE id = ${input.id}`)
+    ? await queryOne<{ id: string; site_code: string; title: string; questions: { text: string; options: string[] }[]; opens_on: Date | string; closes_on: Date | string; closed_at: Date | string | null; is_demo: boolean }>(ctx.db, sql`SELECT * FROM portal.surveys WHERE id = ${input.id}`)
     : undefined;
   if (!r) throw notFound('survey_not_found', '调查不存在。');
   const answers = await queryRows<{ answers: number[] }>(ctx.db, sql`SELECT answers FROM portal.survey_responses WHERE survey_id = ${r.id}`);
@@ -360,19 +370,21 @@ export async function getSurvey(ctx: Ctx, input: { id: string }): Promise<Survey
   for (const a of answers) a.answers.forEach((opt, qi) => {
     if (counts[qi] && counts[qi][opt] !== undefined) counts[qi][opt] += 1;
   });
-  return { id: r.id, siteCode: r.site_code, title: r.title, questions: r.questions, opensOn: day(r.opens_on), closesOn: day(r.closes_on), isDemo: r.is_demo, responses: answers.length, counts };
+  return { id: r.id, siteCode: r.site_code, title: r.title, questions: r.questions, opensOn: day(r.opens_on), closesOn: day(r.closes_on), closedAt: isoOrNull(r.closed_at ?? null), isDemo: r.is_demo, responses: answers.length, counts };
 }
 
-export async function listSurveys(ctx: Ctx, input: { siteCode: string }): Promise<{ id: string; title: string; closesOn: string; isDemo: boolean }[]> {
-  const rows = await queryRows<{ id: string; title: string; closes_on: Date | string; is_demo: boolean }>(ctx.db, sql`SELECT id, title, closes_on, is_demo FROM portal.surveys WHERE site_code = ${input.siteCode} ORDER BY opens_on DESC LIMIT 50`);
-  return rows.map((r) => ({ id: r.id, title: r.title, closesOn: day(r.closes_on), isDemo: r.is_demo }));
+export async function listSurveys(ctx: Ctx, input: { siteCode: string }): Promise<{ id: string; title: string; opensOn: string; closesOn: string; closedAt: string | null; isDemo: boolean; responses: number }[]> {
+  const rows = await queryRows<{ id: string; title: string; opens_on: Date | string; closes_on: Date | string; closed_at: Date | string | null; is_demo: boolean; responses: string }>(ctx.db, sql`SELECT s.id, s.title, s.opens_on,
+    s.closes_on, s.closed_at, s.is_demo, (SELECT count(*) FROM portal.survey_responses r WHERE r.survey_id = s.id) AS responses
+    FROM portal.surveys s WHERE s.site_code = ${input.siteCode} ORDER BY s.opens_on DESC LIMIT 50`);
+  return rows.map((r) => ({ id: r.id, title: r.title, opensOn: day(r.opens_on), closesOn: day(r.closes_on), closedAt: isoOrNull(r.closed_at), isDemo: r.is_demo, responses: Number(r.responses) }));
 }
 
 /** One answer sheet per account or anonymous session (`respondentKey`: account id or the session cookie). */
 export async function answerSurvey(ctx: Ctx, input: { id: string; answers: number[]; respondentKey: string }): Promise<void> {
   const s = await getSurvey(ctx, { id: input.id });
   const today = new Date(ctx.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  if (today < s.opensOn || today > s.closesOn) throw conflict('survey_closed', '不在调查期内。');
+  if (today < s.opensOn || today > s.closesOn || s.closedAt) throw conflict('survey_closed', '不在调查期内。');
   if (input.answers.length !== s.questions.length || input.answers.some((a, i) => !Number.isInteger(a) || a < 0 || a >= s.questions[i].options.length)) {
     throw badRequest('validation_failed', '请回答每一道题', s.questions.map((_, i) => ({ field: `q${i}`, message: `请回答第 ${i + 1} 题` })).filter((_, i) => input.answers[i] === undefined || input.answers[i] < 0));
   }
@@ -383,4 +395,29 @@ export async function answerSurvey(ctx: Ctx, input: { id: string; answers: numbe
     await bumpSite(tctx, s.siteCode);
     audit(tctx, { action: 'portal.survey.answer', targetType: 'portal.survey', targetId: s.id, targetLabel: s.title });
   });
+}
+
+// ---- closing early ------------------------------------------------------------------------------
+
+/**
+ * Ends a solicitation or survey before its end date (staff of the site with
+ * portal.interaction.manage). Comments and answers are refused from then on; results and the
+ * feedback summary stay public.
+ */
+export async function closeInteraction(ctx: Ctx, input: { kind: 'solicitation' | 'survey'; id: string; reason?: string }): Promise<{ siteCode: string }> {
+  const item = input.kind === 'solicitation' ? await getSolicitation(ctx, { id: input.id }) : await getSurvey(ctx, { id: input.id });
+  const site = await requireSite(ctx, item.siteCode);
+  requireOnSite(ctx, site, SCOPES.interactionManage);
+  const today = new Date(ctx.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  if (item.closedAt || today > item.closesOn) throw conflict('already_closed', input.kind === 'solicitation' ? '该意见征集已经结束。' : '该调查已经结束。');
+  const table = input.kind === 'solicitation' ? sql`portal.solicitations` : sql`portal.surveys`;
+  await inTransaction(ctx, async (tctx) => {
+    const now = tctx.clock.now().toISOString();
+    const done = await queryOne<{ id: string }>(tctx.db, sql`UPDATE ${table} SET closed_at = ${now}, closed_by_name = ${tctx.actor.name} WHERE id = ${item.id} AND closed_at IS NULL RETURNING id`);
+    if (!done) throw conflict('already_closed', '已经结束。');
+    await bumpSite(tctx, site.code);
+    audit(tctx, { action: `portal.${input.kind}.close`, targetType: `portal.${input.kind}`, targetId: item.id, targetLabel: item.title, details: { reason: input.reason ?? null, closesOn: item.closesOn } });
+    await publish(tctx, { type: input.kind === 'solicitation' ? EVENTS.solicitationClosed : EVENTS.surveyClosed, orderingKey: item.id, payload: { id: item.id, siteCode: site.code, closedAt: now } });
+  });
+  return { siteCode: site.code };
 }

@@ -56,7 +56,18 @@ export interface AnnualReport {
   table4: { reconsideration: number[]; litigationDirect: number[]; litigationAfter: number[] };
   feesCollected: number;
   inputs: Record<string, number>;
+  /** The agency's own words for sections 五 and 六 (empty until written). */
+  texts: ReportTexts;
 }
+
+export interface ReportTexts {
+  /** 五、存在的主要问题及改进情况 */
+  problems: string;
+  /** 六、其他需要报告的事项 (besides the fees, which the platform states) */
+  other: string;
+}
+
+export const REPORT_TEXT_MAX = 20_000;
 
 interface ReqRow {
   applicant_type: ApplicantType;
@@ -144,6 +155,9 @@ export async function annualReport(ctx: Ctx, input: { unitId: string; year: numb
 
   const inputRows = await queryRows<{ key: string; value: string | number }>(ctx.db, sql`SELECT key, value FROM portal.report_inputs WHERE unit_id = ${unit.id} AND year = ${y}`);
   const inputs = Object.fromEntries(inputRows.map((r) => [r.key, Number(r.value)]));
+  const textRows = await queryRows<{ section: keyof ReportTexts; body: string }>(ctx.db, sql`SELECT section, body FROM portal.report_texts WHERE unit_id = ${unit.id} AND year = ${y}`);
+  const texts: ReportTexts = { problems: '', other: '' };
+  for (const t of textRows) texts[t.section] = t.body;
   const four = (g: string) => {
     const v = ['upheld', 'corrected', 'other', 'pending'].map((k) => inputs[`${g}.${k}`] ?? 0);
     return [...v, v.reduce((s, x) => s + x, 0)];
@@ -165,6 +179,7 @@ export async function annualReport(ctx: Ctx, input: { unitId: string; year: numb
     table4: { reconsideration: four('reconsideration'), litigationDirect: four('litigation_direct'), litigationAfter: four('litigation_after') },
     feesCollected,
     inputs,
+    texts,
   };
 }
 
@@ -182,6 +197,28 @@ export async function setReportInputs(ctx: Ctx, input: { unitId: string; year: n
     }
     audit(tctx, { action: 'portal.report.inputs', targetType: 'portal.report', targetId: `${input.unitId}/${input.year}`, details: { values: input.values } });
   });
+}
+
+/** Writes sections 五 and 六 of the report (audited). */
+export async function setReportTexts(ctx: Ctx, input: { unitId: string; year: number } & ReportTexts): Promise<void> {
+  requireReportAccess(ctx, input.unitId);
+  const problems = (['problems', 'other'] as const).filter((k) => input[k].length > REPORT_TEXT_MAX).map((k) => ({ field: k, message: `${k === 'problems' ? '存在的主要问题及改进情况' : '其他需要报告的事项'}不能超过 ${REPORT_TEXT_MAX} 字` }));
+  if (problems.length) throw badRequest('validation_failed', problems.map((p) => p.message).join('; '), problems);
+  await inTransaction(ctx, async (tctx) => {
+    const now = tctx.clock.now().toISOString();
+    for (const section of ['problems', 'other'] as const) {
+      const body = input[section].replace(/\r\n/g, '\n').trim();
+      await tctx.db.execute(sql`INSERT INTO portal.report_texts (unit_id, year, section, body, updated_by_name, updated_at) VALUES (${input.unitId}, ${input.year}, ${section}, ${body}, ${tctx.actor.name}, ${now})
+        ON CONFLICT (unit_id, year, section) DO UPDATE SET body = EXCLUDED.body, updated_by_name = EXCLUDED.updated_by_name, updated_at = EXCLUDED.updated_at`);
+    }
+    audit(tctx, { action: 'portal.report.texts', targetType: 'portal.report', targetId: `${input.unitId}/${input.year}`, details: { problemsLength: input.problems.length, otherLength: input.other.length } });
+  });
+}
+
+/** Paragraphs of a written section; an unwritten one says so rather than inventing text. */
+export function reportParagraphs(text: string): string[] {
+  const paras = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  return paras.length ? paras : ['本机关尚未填写本部分。'];
 }
 
 export const TABLE3_COLUMNS: { key: keyof Cols; label: string }[] = [
@@ -214,6 +251,14 @@ export async function annualReportXlsx(report: AnnualReport): Promise<Buffer> {
   s4.addRow(['行政复议', '', '', '', '', '行政诉讼 (未经复议直接起诉)', '', '', '', '', '行政诉讼 (复议后起诉)']);
   s4.addRow([...heads, ...heads, ...heads]);
   s4.addRow([...report.table4.reconsideration, ...report.table4.litigationDirect, ...report.table4.litigationAfter]);
+  const s5 = wb.addWorksheet('五 六 文字部分');
+  s5.addRow([title]);
+  s5.addRow(['五、存在的主要问题及改进情况']);
+  for (const p of reportParagraphs(report.texts.problems)) s5.addRow([p]);
+  s5.addRow(['六、其他需要报告的事项']);
+  s5.addRow([`本年度收取信息处理费 ${report.feesCollected} 元。`]);
+  if (report.texts.other) for (const p of reportParagraphs(report.texts.other)) s5.addRow([p]);
+  s5.getColumn(1).width = 100;
   s2.getColumn(1).width = 36;
   s3.getColumn(1).width = 60;
   const buf = await wb.xlsx.writeBuffer();
