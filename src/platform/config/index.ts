@@ -27,6 +27,8 @@ const ConfigSchema = Type.Object({
   hj212Port: Type.Integer({ minimum: 0, maximum: 65535 }),
   /** Run simulated HJ 212 loggers for the demo points (processes with the worker role, when demo data exists). */
   hj212DemoSimulator: Type.Boolean(),
+  /** Where the platform reaches itself over HTTP (webhooks of in-platform exchange subscribers). */
+  internalBaseUrl: Type.String({ pattern: '^https?://' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxyHops: env.EGOV_TRUST_PROXY_HOPS ? Number(env.EGOV_TRUST_PROXY_HOPS) : 0,
     hj212Port: env.HJ212_PORT === undefined || env.HJ212_PORT === '' ? 9212 : Number(env.HJ212_PORT),
     hj212DemoSimulator: bool(env.HJ212_DEMO_SIMULATOR, true),
+    internalBaseUrl: (env.EGOV_INTERNAL_BASE_URL || `http://127.0.0.1:${env.PORT === undefined ? 3000 : Number(env.PORT)}`).replace(/\/+$/, ''),
   };
   const errors = [...Value.Errors(ConfigSchema, raw)];
   if (errors.length > 0) {
