@@ -27,41 +27,14 @@ import { createImportJob, runImportJob, type ImportDefinition } from '../src/pla
 import { directoryModule } from '../src/modules/directory/index.ts';
 import { assignRole, createServiceAccount, issueApiKey } from '../src/modules/identity/index.ts';
 import { PERSON_IMPORT, REGISTRY_SCOPES, generateFiles, generatorRegions } from '../src/modules/registries/index.ts';
-import { loadAverage, percentile, startPlatform, stopPlatform } from './support.ts';
+import { closedLoop, loadAverage, startPlatform, stopPlatform, type LoadRun } from './support.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 15) * 1000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Run {
-  requests: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-/** Closed loop: `connections` workers each calling `once(i)` until the time is up; latencies in ms. */
-async function load(connections: number, durationMs: number, once: (n: number) => Promise<boolean>): Promise<Run> {
-  const lat: number[] = [];
-  let errors = 0;
-  let n = 0;
-  const end = performance.now() + durationMs;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        const ok = await once(n++).catch(() => false);
-        lat.push(performance.now() - s);
-        if (!ok) errors += 1;
-      }
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  return { requests: lat.length, errors, rps: Math.round(lat.length / secs), p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) };
-}
+type Run = LoadRun;
+const load = closedLoop;
 
 const fmt = (r: Run) => `requests=${r.requests} errors=${r.errors} rps=${r.rps} p50_ms=${r.p50.toFixed(2)} p95_ms=${r.p95.toFixed(2)} p99_ms=${r.p99.toFixed(2)}`;
 

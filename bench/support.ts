@@ -110,3 +110,33 @@ export function intListArg(name: string, fallback: number[]): number[] {
 
 /** The 1-, 5- and 15-minute load averages, for the record printed with each figure. */
 export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+export interface LoadRun {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Closed loop: `connections` workers each calling `once(i)` until the time is up; latencies in ms. */
+export async function closedLoop(connections: number, durationMs: number, once: (n: number) => Promise<boolean>): Promise<LoadRun> {
+  const lat: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const end = performance.now() + durationMs;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const ok = await once(n++).catch(() => false);
+        lat.push(performance.now() - s);
+        if (!ok) errors += 1;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  return { requests: lat.length, errors, rps: Math.round(lat.length / secs), p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) };
+}

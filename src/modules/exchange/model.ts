@@ -43,6 +43,11 @@ export const EVENTS = {
   resourceChanged: 'exchange.resource.changed',
   grantCreated: 'exchange.grant.created',
   grantRevoked: 'exchange.grant.revoked',
+  subscriptionChanged: 'exchange.subscription.changed',
+  deliveryReplayed: 'exchange.delivery.replayed',
+  applicationSubmitted: 'exchange.application.submitted',
+  applicationDecided: 'exchange.application.decided',
+  applicationWithdrawn: 'exchange.application.withdrawn',
 } as const;
 
 export const MEMBER_CLASSES = ['GOV', 'COM', 'NGO'] as const;

@@ -194,7 +194,8 @@ export function registerAuthRoutes(app: App, services: PlatformServices): void {
         <dt>${me.kind === 'citizen' ? '姓名' : '单位名称'}</dt><dd>${me.displayName}</dd>
         ${me.kind === 'citizen' ? html`<dt>公民身份号码</dt><dd>${me.idNumber}</dd>` : html`<dt>统一社会信用代码</dt><dd>${me.uscc}</dd>`}
         <dt>手机号码</dt><dd>${me.phone}</dd><dt>注册时间</dt><dd>${new Date(me.createdAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })}</dd></dl>
-        <p class="hint">个人信息已脱敏显示。</p>`,
+        <p class="hint">个人信息已脱敏显示。</p>
+        <p><a href="/my/data-usage">数据使用记录: 我的信息被哪些部门、为何用途使用</a></p>`,
     });
   });
 

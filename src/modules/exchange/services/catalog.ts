@@ -12,6 +12,7 @@ import { inTransaction } from '../../../platform/transaction.ts';
 import { audit } from '../../../platform/audit/chain.ts';
 import { publish } from '../../../platform/events/outbox.ts';
 import { newId } from '../../../platform/ids.ts';
+import { chinaIso } from '../../../platform/ui/time.ts';
 import {
   CATALOG_TYPES, EVENTS, OPEN_TYPES, RESOURCE_KINDS, SCOPES, SHARE_TYPES, SHARE_TYPE_LABELS, RESOURCE_KIND_LABELS, iso,
   type CatalogType, type OpenType, type ResourceKind, type ShareType,
@@ -245,7 +246,7 @@ export async function publishResource(ctx: Ctx, input: ResourceInput): Promise<R
       VALUES (${id}, ${input.code}, ${input.catalogType}, ${input.classification.trim()}, ${input.name.trim()}, ${provider.id}, ${input.abstract ?? ''},
       ${input.format}, ${JSON.stringify(input.items)}::jsonb, ${input.kind}, ${input.serviceCode}, ${input.shareType}, ${input.shareCondition ?? ''},
       ${input.shareMethod ?? ''}, ${input.legalBasis ?? ''}, ${input.openType ?? 'closed'}, ${input.updateCycle ?? ''},
-      ${input.publishedOn ?? now.toISOString().slice(0, 10)}, ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.relatedCodes ?? [])}::jsonb)), ${input.kind === 'api' ? input.baseUrl ?? null : null},
+      ${input.publishedOn ?? chinaIso(now).slice(0, 10)}, ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.relatedCodes ?? [])}::jsonb)), ${input.kind === 'api' ? input.baseUrl ?? null : null},
       ${input.openapi ? JSON.stringify(input.openapi) : null}::jsonb, ${input.logBodies ?? false}, ${input.timeoutMs ?? 10_000},
       ${input.ratePerMinute ?? null}, ${input.dailyQuota ?? null}, 'published', ${input.isDemo ?? false}, 1, ${now}, ${now})`);
     for (const e of input.endpoints ?? []) {

@@ -354,6 +354,7 @@ export async function createGroup(ctx: Ctx, input: { code: string; name: string;
 export async function addToGroup(ctx: Ctx, input: { groupId: string; subsystemId: string }): Promise<void> {
   if (!hasScope(ctx.actor, SCOPES.memberManage)) throw forbidden('您没有管理子系统分组的权限。');
   const s = await getSubsystem(ctx, { id: input.subsystemId });
+  if (!/^[0-9a-f-]{36}$/i.test(input.groupId) || !(await queryOne(ctx.db, sql`SELECT 1 FROM exchange.groups WHERE id = ${input.groupId}`))) throw notFound('group_not_found', '子系统分组不存在');
   await inTransaction(ctx, async (tx) => {
     await tx.db.execute(sql`INSERT INTO exchange.group_members (group_id, subsystem_id, added_at) VALUES (${input.groupId}, ${s.id}, ${ctx.clock.now()}) ON CONFLICT DO NOTHING`);
     audit(tx, { action: 'exchange.group.add', targetType: 'exchange.group', targetId: input.groupId, details: { subsystem: s.xroadId } });
