@@ -17,8 +17,9 @@ import { geographyModule } from './geography/index.ts';
 import { macroEconomyModule, MACRO_IMPORTERS } from './macro-economy/index.ts';
 import { environmentModule } from './environment/index.ts';
 import { exchangeModule } from './exchange/index.ts';
+import { enterpriseSharingModule } from './enterprise-sharing/index.ts';
 
 /** The bulk import service with every module's import definitions (add yours to the list). */
 const importsModule = createImportsModule([...REGISTRY_IMPORTERS, ...MACRO_IMPORTERS]);
 
-export const modules: ModuleDefinition[] = [platformModule, calendarModule, directoryModule, identityModule, notifyModule, filesModule, importsModule, workflowModule, documentsModule, registriesModule, portalModule, geographyModule, macroEconomyModule, environmentModule, exchangeModule];
+export const modules: ModuleDefinition[] = [platformModule, calendarModule, directoryModule, identityModule, notifyModule, filesModule, importsModule, workflowModule, documentsModule, registriesModule, portalModule, geographyModule, macroEconomyModule, environmentModule, exchangeModule, enterpriseSharingModule];

@@ -22,6 +22,10 @@ export { ETHNICITIES, INDUSTRY_SECTIONS, INDUSTRY_DIVISIONS, ENTITY_TYPES, ENTIT
 export { getPerson, batchPersons, searchPersons, recordPersonEvent, correctPerson, personHistory, type PersonEventInput } from './services/persons.ts';
 export { getEntity, batchEntities, searchEntities, registerEntity, changeEntity, deregisterEntity, fileAnnualReport, listAbnormal, removeAbnormal, entityDetails, type EntityInput } from './services/entities.ts';
 export { accessLogFor, type AccessLogItem } from './services/access-log.ts';
+export {
+  requestDeregistration, recordTaxClearance, recordTaxRegistration, deregistrationStatus, setClearanceAuthority, listClearanceAuthorities,
+  type ClearanceAuthority, type DeregistrationRequestView, type TaxClearanceView, type TaxClearanceInput, type TaxRegistrationView,
+} from './services/deregistration.ts';
 export { runQualityChecks, listQualityIssues, resolveQualityIssue, QUALITY_RULES, type QualityIssue } from './services/quality.ts';
 export { PERSON_IMPORT, ENTITY_IMPORT, REGISTRY_IMPORTERS } from './services/importers.ts';
 export { personGenerator, entityGenerator, makeUscc, orgCheckChar } from './synthetic/generator.ts';

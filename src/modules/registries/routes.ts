@@ -13,8 +13,9 @@ import {
   PersonSchema, QualityQuery, ReadQuery, ResolveBody, SearchQuery, UsccParams,
 } from './schemas.ts';
 import { batchPersons, correctPerson, getPerson, personHistory, recordPersonEvent, searchPersons, type PersonEventInput } from './services/persons.ts';
-import { batchEntities, changeEntity, deregisterEntity, entityDetails, fileAnnualReport, getEntity, listAbnormal, registerEntity, removeAbnormal, searchEntities } from './services/entities.ts';
+import { batchEntities, changeEntity, deregisterEntity, entityDetails, entityView, loadRows, fileAnnualReport, getEntity, listAbnormal, registerEntity, removeAbnormal, searchEntities } from './services/entities.ts';
 import { accessLogFor } from './services/access-log.ts';
+import { requestDeregistration } from './services/deregistration.ts';
 import { listQualityIssues, resolveQualityIssue, runQualityChecks } from './services/quality.ts';
 import { Type } from '@sinclair/typebox';
 
@@ -96,8 +97,21 @@ export function registerRegistriesApi(app: FastifyInstance, services: PlatformSe
 
   r.post('/api/registries/entities/:uscc/deregister', {
     config: { scope: SCOPES.entityWrite },
-    schema: { tags, summary: '注销、吊销或迁出 (发布 registries.entity.deregistered)', params: UsccParams, body: DeregisterBody, response: { 200: EntitySchema } },
-  }, async (req) => done(await deregisterEntity(req.ctx, { uscc: req.params.uscc, ...req.body })));
+    schema: {
+      tags,
+      summary: '注销、吊销或迁出 (发布 registries.entity.deregistered)',
+      description: '注销 (cancelled) 先记录注销申请并发布 registries.entity.deregistration_requested, 待辖区内各税务机关答复已清税后才完成 (返回的登记状态在此之前仍为存续); 吊销、迁出立即生效。',
+      params: UsccParams,
+      body: DeregisterBody,
+      response: { 200: EntitySchema },
+    },
+  }, async (req) => {
+    const { uscc } = req.params;
+    if (req.body.status !== 'cancelled') return done(await deregisterEntity(req.ctx, { uscc, ...req.body }));
+    await requestDeregistration(req.ctx, { uscc, reason: req.body.reason, occurredOn: req.body.occurredOn });
+    const [row] = await loadRows(req.ctx, [uscc.trim().toUpperCase()]);
+    return done(entityView(row, false));
+  });
 
   r.post('/api/registries/entities/:uscc/annual-reports', {
     config: { scope: SCOPES.entityWrite },

@@ -15,6 +15,7 @@ import { CURRENCIES, ENTITY_TYPES, INDUSTRY_SECTIONS } from '../codes.ts';
 import { SCOPES, type EntityView } from '../model.ts';
 import { CHANGE_LABELS, changeEntity, deregisterEntity, entityDetails, getEntity, registerEntity, searchEntities, type EntityChangeInput } from '../services/entities.ts';
 import { accessLogFor } from '../services/access-log.ts';
+import { deregistrationStatus, requestDeregistration, type DeregistrationRequestView } from '../services/deregistration.ts';
 import { BASE, choice, crumbs, demoBadge, formAction, input, maskedBadge, opt, qs, time, values } from './common.ts';
 
 const E = `${BASE}/entities`;
@@ -76,6 +77,8 @@ async function renderEntity(req: FastifyRequest<{ Params: { uscc: string } }>, r
   const e = await getEntity(req.ctx, { uscc: req.params.uscc, purpose: q.purpose, channel: 'page' });
   const d = await entityDetails(req.ctx, { uscc: e.uscc, full: !e.masked });
   const log = hasScope(req.ctx.actor, SCOPES.accessLogRead) ? await accessLogFor(req.ctx, { uscc: e.uscc, limit: 20 }) : null;
+  const dereg = await deregistrationStatus(req.ctx, { uscc: e.uscc });
+  const pending = dereg.request?.status === 'pending';
   const canWrite = hasScope(req.ctx.actor, SCOPES.entityWrite) && e.status === 'active';
   const src = (f: string) => e.fieldSources[f];
   return reply.page({
@@ -100,6 +103,10 @@ async function renderEntity(req: FastifyRequest<{ Params: { uscc: string } }>, r
         ${row('登记机关', e.authorityName, src('authority_name'))}
         ${row('来源部门', e.source.name)}
       </dl>
+      ${dereg.request ? deregistrationSection(dereg.request) : ''}
+      ${dereg.taxRegistrations.length
+        ? table({ caption: '税务机关反馈的税务登记信息', rows: dereg.taxRegistrations, columns: [{ header: '反馈机关', cell: (t) => t.authorityName }, { header: '主管税务机关', cell: (t) => t.competentAuthority }, { header: '生产经营地', cell: (t) => t.businessAddress || '—' }, { header: '财务负责人', cell: (t) => t.financeOfficer || '—' }, { header: '核算方式', cell: (t) => t.accountingMethod || '—' }, { header: '反馈时间', cell: (t) => time(t.answeredAt) }] })
+        : ''}
       ${table({ caption: '变更历史', rows: d.history, empty: '没有变更记录。', columns: [{ header: '时间', cell: (h) => time(h.recordedAt) }, { header: '事项', cell: (h) => h.typeLabel }, { header: '内容', cell: (h) => Object.entries(h.changes).map(([k, c]) => `${k}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ') }, { header: '经办', cell: (h) => `${h.sourceName} / ${h.actorName}` }, { header: '说明', cell: (h) => h.note ?? '' }] })}
       ${table({ caption: '年度报告', rows: d.annualReports, empty: '没有年度报告。', columns: [{ header: '年度', cell: (a) => a.year }, { header: '报送日期', cell: (a) => a.submittedOn }, { header: '从业人数', cell: (a) => a.employees ?? '—' }, { header: '营业总收入(万元)', cell: (a) => a.revenue ?? '—' }, { header: '经营状态', cell: (a) => a.operatingStatus }] })}
       ${table({ caption: '经营异常名录', rows: d.abnormal, empty: '未列入经营异常名录。', columns: [{ header: '列入日期', cell: (a) => a.listedOn }, { header: '原因', cell: (a) => a.reason }, { header: '决定机关', cell: (a) => a.listedBy }, { header: '移出', cell: (a) => (a.removedOn ? `${a.removedOn} ${a.removalReason ?? ''}` : '—') }] })}
@@ -112,11 +119,35 @@ async function renderEntity(req: FastifyRequest<{ Params: { uscc: string } }>, r
             ${input({ id: 'ch-note', name: 'note', label: '说明', maxLength: 500 })}${button('提交')}` })}
           </section>
           <section aria-labelledby="dereg-h"><h2 id="dereg-h">注销、吊销或迁出</h2>
-          ${form({ action: `${E}/${e.uscc}/deregister`, csrf: req.csrfToken, label: '注销登记', confirm: '确认办理?', body: html`${choice({ id: 'de-status', name: 'status', label: '事项', options: [{ value: 'cancelled', label: '注销' }, { value: 'revoked', label: '吊销' }, { value: 'moved_out', label: '迁出' }], required: true })}
+          <p class="hint">注销须经辖区内税务机关清税: 提交后先登记注销申请并推送税务机关, 全部答复已清税后自动完成注销。吊销、迁出立即生效。</p>
+          ${form({ action: `${E}/${e.uscc}/deregister`, csrf: req.csrfToken, label: '注销登记', confirm: '确认办理?', body: html`${choice({ id: 'de-status', name: 'status', label: '事项', options: [...(pending ? [] : [{ value: 'cancelled', label: '注销 (申请, 等待清税)' }]), { value: 'revoked', label: '吊销' }, { value: 'moved_out', label: '迁出' }], required: true })}
             ${input({ id: 'de-date', name: 'occurredOn', label: '日期', type: 'date', required: true })}${input({ id: 'de-reason', name: 'reason', label: '原因', required: true, maxLength: 500 })}${button('办理', { kind: 'danger' })}` })}
           </section>`
         : ''}`,
   });
+}
+
+const REQUEST_STATUS_LABELS: Record<DeregistrationRequestView['status'], string> = { pending: '等待清税', completed: '已完成注销', superseded: '已被吊销或迁出取代' };
+
+/** The latest 注销 request: status, and each required tax authority's clearance answer. */
+function deregistrationSection(r: DeregistrationRequestView) {
+  return html`<section aria-labelledby="dereq-h"><h2 id="dereq-h">注销申请与清税信息</h2>
+    <p>${r.requestedOn} 申请注销 (${r.reason}), 受理人 ${r.requestedByName}: <strong>${REQUEST_STATUS_LABELS[r.status]}</strong>${r.closedAt ? ` (${time(r.closedAt)})` : ''}</p>
+    ${table({
+      caption: '须清税的税务机关',
+      rows: r.latest,
+      empty: '辖区内没有须清税的税务机关。',
+      columns: [
+        { header: '税务机关', cell: (a) => a.name },
+        { header: '清税答复', cell: (a) => (a.answer ? (a.answer.cleared ? '已清税' : '未清税') : '尚未答复') },
+        { header: '未清事项', cell: (a) => (a.answer && !a.answer.cleared ? a.answer.outstanding.join('; ') : '—') },
+        { header: '答复时间', cell: (a) => (a.answer ? time(a.answer.answeredAt) : '—') },
+      ],
+    })}
+    ${r.answers.length > r.latest.filter((a) => a.answer).length
+      ? table({ caption: '全部清税答复', rows: r.answers, columns: [{ header: '税务机关', cell: (a) => a.authorityName }, { header: '答复', cell: (a) => (a.cleared ? '已清税' : `未清税: ${a.outstanding.join('; ')}`) }, { header: '答复时间', cell: (a) => time(a.answeredAt) }] })
+      : ''}
+  </section>`;
 }
 
 function registerForm(req: FastifyRequest) {
@@ -174,6 +205,11 @@ export function registerEntityPages(app: FastifyInstance, services: PlatformServ
     const v = values(req.body);
     return formAction(reply, `${E}/${encodeURIComponent(req.params.uscc)}`, async () => {
       const body = parseInput(DeregisterBody, { status: v.status, occurredOn: v.occurredOn, reason: v.reason });
+      if (body.status === 'cancelled') {
+        const request = await requestDeregistration(req.ctx, { uscc: req.params.uscc, reason: body.reason, occurredOn: body.occurredOn });
+        services.nudgeDispatcher();
+        return request.status === 'completed' ? '辖区内没有须清税的税务机关, 已完成注销。' : `已登记注销申请, 已推送 ${request.requiredAuthorities.map((a) => a.name).join('、')}, 待清税后完成注销。`;
+      }
       await deregisterEntity(req.ctx, { uscc: req.params.uscc, ...body });
       services.nudgeDispatcher();
       return '已办理。';

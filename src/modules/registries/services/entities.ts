@@ -88,7 +88,7 @@ export function entityView(r: EntityRow, full: boolean): EntityView {
 
 const normalUscc = (v: string) => v.trim().toUpperCase();
 
-async function loadRows(ctx: Ctx, keys: string[], lock = false): Promise<EntityRow[]> {
+export async function loadRows(ctx: Ctx, keys: string[], lock = false): Promise<EntityRow[]> {
   if (keys.length === 0) return [];
   return queryRows<EntityRow>(ctx.db, sql`SELECT * FROM registries.entities WHERE uscc IN (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})${lock ? sql` FOR UPDATE` : sql``}`);
 }
@@ -167,7 +167,7 @@ function refuse(problems: Problem[]): never {
   throw new AppError({ code: 'validation_failed', status: 422, message: problems.map((p) => p.message).join('; '), fields: problems.map((p) => ({ field: p.column, message: p.message })) });
 }
 
-function sourceOf(ctx: Ctx): { unitId: string | null; name: string } {
+export function sourceOf(ctx: Ctx): { unitId: string | null; name: string } {
   const u = actorUnit(ctx, SCOPES.entityWrite);
   return { unitId: u.unitId, name: u.unitName || ctx.actor.name };
 }
@@ -188,10 +188,15 @@ async function checkEntityInput(ctx: Ctx, e: Partial<EntityInput>): Promise<void
   if (problems.length) refuse(problems);
 }
 
-/** The data the tax side needs with every registration event (工商企注字〔2015〕228号). */
-function taxPayload(r: EntityRow, type: string, changes: Changes | null): Record<string, unknown> {
+/**
+ * The data the tax side needs with every registration event (工商企注字〔2015〕228号). `recordedAt`
+ * is when the registry wrote the change (the commit, within the transaction's clock), from which the
+ * tax side measures delivery latency.
+ */
+export function taxPayload(r: EntityRow, type: string, changes: Changes | null): Record<string, unknown> {
   return {
     type,
+    recordedAt: isoT(r.updated_at),
     uscc: r.uscc,
     usccValid: r.uscc_valid,
     name: r.name,
@@ -211,7 +216,7 @@ function taxPayload(r: EntityRow, type: string, changes: Changes | null): Record
   };
 }
 
-async function history(ctx: Ctx, uscc: string, type: string, changes: Changes, src: { unitId: string | null; name: string }, occurredOn: string | null, note: string | null): Promise<void> {
+export async function history(ctx: Ctx, uscc: string, type: string, changes: Changes, src: { unitId: string | null; name: string }, occurredOn: string | null, note: string | null): Promise<void> {
   await ctx.db.execute(sql`INSERT INTO registries.entity_changes (id, uscc, type, occurred_on, changes, note, source_unit_id, source_name, actor_user_id, actor_name, request_id, recorded_at)
     VALUES (${newId()}, ${uscc}, ${type}, ${occurredOn}, ${JSON.stringify(changes)}::jsonb, ${note}, ${src.unitId}, ${src.name}, ${ctx.actor.userId}, ${ctx.actor.name}, ${ctx.requestId}, ${ctx.clock.now().toISOString()})`);
 }
@@ -287,14 +292,18 @@ export async function changeEntity(ctx: Ctx, input: EntityChangeInput): Promise<
   });
 }
 
-async function lockEntity(ctx: Ctx, uscc: string): Promise<EntityRow> {
+export async function lockEntity(ctx: Ctx, uscc: string): Promise<EntityRow> {
   const key = normalUscc(uscc);
   const [row] = await loadRows(ctx, [key], true);
   if (!row || !regionOk(visiblePrefixes(ctx, SCOPES.entityWrite), row.region_code)) throw notFound('entity_not_found', '未找到该法人单位, 或不在您的辖区内。');
   return row;
 }
 
-/** 注销 (cancelled), 吊销 (revoked) or 迁出 (moved_out). */
+/**
+ * 注销 (cancelled), 吊销 (revoked) or 迁出 (moved_out). A 注销 requested through
+ * `requestDeregistration` ends here once every tax authority has cleared; a pending request is
+ * closed with it (completed by a 注销, superseded by a 吊销 or 迁出).
+ */
 export async function deregisterEntity(ctx: Ctx, input: { uscc: string; status: Exclude<EntityStatus, 'active'>; occurredOn: string; reason: string }): Promise<EntityView> {
   requireScope(ctx, SCOPES.entityWrite);
   requireDates({ occurredOn: input.occurredOn });
@@ -306,6 +315,8 @@ export async function deregisterEntity(ctx: Ctx, input: { uscc: string; status: 
     const meta = { ...(row.field_sources ?? {}), status: { u: src.unitId, n: src.name, t: now } };
     await tctx.db.execute(sql`UPDATE registries.entities SET status = ${input.status}, status_date = ${input.occurredOn}, status_reason = ${input.reason.trim()},
         field_sources = ${JSON.stringify(meta)}::jsonb, version = version + 1, updated_at = ${now} WHERE uscc = ${row.uscc}`);
+    await tctx.db.execute(sql`UPDATE registries.deregistration_requests SET status = ${input.status === 'cancelled' ? 'completed' : 'superseded'}, closed_at = ${now}
+      WHERE uscc = ${row.uscc} AND status = 'pending'`);
     const type = input.status === 'cancelled' ? 'deregistered' : input.status;
     const changes: Changes = { status: { from: row.status, to: input.status } };
     await history(tctx, row.uscc, type, changes, src, input.occurredOn, input.reason.trim());
