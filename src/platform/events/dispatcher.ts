@@ -40,6 +40,8 @@ export function backoffMs(attempt: number, baseMs: number): number {
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** A nudge arrived during a pass: events committed after the pass's fan-out wait for no poll. */
+  private nudgedWhileRunning = false;
   private stopped = true;
   private readonly opts: Required<Omit<DispatcherOptions, 'db' | 'clock' | 'log' | 'registry'>> & DispatcherOptions;
 
@@ -60,7 +62,9 @@ export class Dispatcher {
 
   /** Ask for a pass soon (after a publish in this process). */
   nudge(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (this.stopped) return;
+    if (this.running) this.nudgedWhileRunning = true;
+    else this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -70,12 +74,13 @@ export class Dispatcher {
 
   private async loop(): Promise<void> {
     if (this.stopped) return;
+    this.nudgedWhileRunning = false;
     try {
       await this.drain();
     } catch (err) {
       this.opts.log.error({ err }, 'outbox dispatcher pass failed');
     }
-    if (!this.stopped) this.schedule(this.opts.pollIntervalMs);
+    if (!this.stopped) this.schedule(this.nudgedWhileRunning ? 0 : this.opts.pollIntervalMs);
   }
 
   /** Delivers everything due now; returns how many deliveries were attempted. */
