@@ -115,7 +115,11 @@ async function handleSignedPublish(req: FastifyRequest, reply: FastifyReply, ser
   if (!client) throw unauthorized('client_unknown', `未知的客户端子系统 ${clientId}`);
   const key = await verificationKey(ctx, { keyId: auth.keyId });
   if (!key || key.subsystem.id !== client.id) throw unauthorized('signature_invalid', `密钥 ${auth.keyId} 不存在、已吊销或不属于 ${clientId}`);
-  const canonical = canonicalString({ method: req.method, url: req.url, client: clientId!, messageId: messageId!, date: date!, bodySm3: bodyHash(raw) });
+  const canonical = canonicalString({
+    method: req.method, url: req.url, client: clientId!, messageId: messageId!,
+    userId: header(req, 'x-road-userid'), purpose: header(req, 'x-road-purpose'), issue: header(req, 'x-road-issue'),
+    date: date!, bodySm3: bodyHash(raw),
+  });
   if (!verifySignature(auth, key, canonical)) throw unauthorized('signature_invalid', '请求签名无效');
   if (client.status !== 'active') throw new AppError({ code: 'client_disabled', status: 403, message: `客户端子系统 ${clientId} 已停用` });
 

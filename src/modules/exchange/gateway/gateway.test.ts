@@ -207,6 +207,8 @@ test('client failures: signature, key of another system, unknown client, missing
 
   const tampered = await call({ resource: persons, rest: `/persons/${ID}`, headers: { 'x-road-id': 'changed-after-signing' } });
   assert.equal(problem(tampered).code, 'signature_invalid');
+  const otherPurpose = await call({ resource: persons, rest: `/persons/${ID}`, headers: { 'x-road-purpose': encodeURIComponent('改写后的用途') } });
+  assert.equal(problem(otherPurpose).code, 'signature_invalid', 'the purpose (and end user) are part of what the client signs');
 
   const foreignKey = await call({ resource: persons, rest: `/persons/${ID}`, key: otherKey });
   assert.equal(problem(foreignKey).code, 'signature_invalid', 'a key must belong to the subsystem named in X-Road-Client');

@@ -237,7 +237,11 @@ async function processCall(ctx: Ctx, req: FastifyRequest, body: Buffer, state: C
   const key = await cache.get(`key:${auth.keyId}`, () => verificationKey(ctx, { keyId: auth.keyId }));
   if (!key) throw clientError('signature_invalid', 401, `密钥 ${auth.keyId} 不存在或已吊销`);
   if (key.subsystem.id !== client.id) throw clientError('signature_invalid', 401, `密钥 ${auth.keyId} 不属于 ${rec.clientXroadId}`);
-  const canonical = canonicalString({ method: req.method, url: req.url, client: rec.clientXroadId, messageId: rec.messageId, date: header(req, 'date')!, bodySm3: bodyHash(body) });
+  const canonical = canonicalString({
+    method: req.method, url: req.url, client: rec.clientXroadId, messageId: rec.messageId,
+    userId: header(req, 'x-road-userid'), purpose: header(req, 'x-road-purpose'), issue: header(req, 'x-road-issue'),
+    date: header(req, 'date')!, bodySm3: bodyHash(body),
+  });
   if (!verifySignature(auth, key, canonical)) throw clientError('signature_invalid', 401, '请求签名无效');
   rec.clientSubsystemId = client.id;
   state.keyId = auth.keyId;

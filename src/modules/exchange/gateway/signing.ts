@@ -1,6 +1,8 @@
 /**
  * Request signatures of the exchange gateway. A client signs the canonical string
- *   METHOD \n PATH?QUERY \n X-Road-Client \n X-Road-Id \n Date \n SM3(body) hex
+ *   METHOD \n PATH?QUERY \n X-Road-Client \n X-Road-Id \n X-Road-UserId \n X-Road-Purpose \n X-Road-Issue \n Date \n SM3(body) hex
+ * (the three X-Road headers as sent, empty when absent: who and why are part of what is signed, so the
+ * message log's end user and purpose are the client's own claims)
  * with its HMAC-SM3 secret (`EGOV-HMAC-SM3`) or SM2 private key (`EGOV-SM2`) and sends
  * `Authorization: <scheme> keyId=…,signature=<base64>`. `signRequest` is what clients, tests and the
  * bench use; the gateway verifies with `verifySignature`.
@@ -16,8 +18,8 @@ const EMPTY_SM3 = sm3Hex('');
 
 export const bodyHash = (body: Buffer | string | undefined | null): string => (body === undefined || body === null || body.length === 0 ? EMPTY_SM3 : sm3Hex(body));
 
-export function canonicalString(input: { method: string; url: string; client: string; messageId: string; date: string; bodySm3: string }): string {
-  return `${input.method.toUpperCase()}\n${input.url}\n${input.client}\n${input.messageId}\n${input.date}\n${input.bodySm3}`;
+export function canonicalString(input: { method: string; url: string; client: string; messageId: string; userId?: string; purpose?: string; issue?: string; date: string; bodySm3: string }): string {
+  return `${input.method.toUpperCase()}\n${input.url}\n${input.client}\n${input.messageId}\n${input.userId ?? ''}\n${input.purpose ?? ''}\n${input.issue ?? ''}\n${input.date}\n${input.bodySm3}`;
 }
 
 export interface SignInput {
@@ -45,7 +47,8 @@ export interface SignInput {
 /** The headers of a signed gateway request. */
 export function signRequest(input: SignInput): Record<string, string> {
   const date = (input.date ?? new Date()).toUTCString();
-  const canonical = canonicalString({ method: input.method, url: input.url, client: input.client, messageId: input.messageId, date, bodySm3: bodyHash(input.body) });
+  const purpose = input.purpose === undefined ? undefined : encodeURIComponent(input.purpose);
+  const canonical = canonicalString({ method: input.method, url: input.url, client: input.client, messageId: input.messageId, userId: input.userId, purpose, issue: input.issue, date, bodySm3: bodyHash(input.body) });
   let authorization: string;
   if (input.secret !== undefined) authorization = `${HMAC_SCHEME} keyId=${input.keyId},signature=${sm3Hmac(input.secret, canonical).toString('base64')}`;
   else if (input.privateKeyPem) authorization = `${SM2_SCHEME} keyId=${input.keyId},signature=${sm2Sign(input.privateKeyPem, canonical)}`;
@@ -57,7 +60,7 @@ export function signRequest(input: SignInput): Record<string, string> {
     authorization,
   };
   if (input.userId !== undefined) headers['x-road-userid'] = input.userId;
-  if (input.purpose !== undefined) headers['x-road-purpose'] = encodeURIComponent(input.purpose);
+  if (purpose !== undefined) headers['x-road-purpose'] = purpose;
   if (input.issue !== undefined) headers['x-road-issue'] = input.issue;
   return headers;
 }
