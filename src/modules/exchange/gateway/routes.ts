@@ -35,7 +35,7 @@ export async function registerGatewayRoutes(app: FastifyInstance): Promise<void>
 
 /** Signs the message log every second when a batch is due (SEAL_EVERY_SECONDS / SEAL_EVERY_MESSAGES). */
 export const messageLogSealer: BackgroundTask = {
-  name: 'exchange.message-log-sealer',
+  name: 'message-log-sealer',
   role: 'worker',
   async start({ services, systemCtx }) {
     let running: Promise<unknown> | null = null;
