@@ -14,7 +14,7 @@ import type { PlatformServices } from '../../../platform/module.ts';
 import { SCOPES } from '../model.ts';
 import { findSubsystem, verificationKey } from '../services/members.ts';
 import { resourceByService } from '../services/catalog.ts';
-import { MAX_CLOCK_SKEW_MS, bodyHash, canonicalString, parseAuthorization, verifySignature } from '../gateway/signing.ts';
+import { authenticateSignedRequest } from '../gateway/signing.ts';
 import { exchangeSigningPublicKey, SIGNING_KEY_ID } from './signing.ts';
 import { viewSubscription, listSubscriptions, pauseSubscription, publishToTopic, resumeSubscription, subscribe, unsubscribe } from './topics.ts';
 import { deliveryStats, getDeadLetter, listDeadLetters, replayDeadLetter } from './deliveries.ts';
@@ -89,7 +89,6 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
-const unauthorized = (code: string, message: string) => new AppError({ code, message, status: 401 });
 
 /**
  * A member system publishes into its own topic: `POST /exchange/events/{provider X-Road id}/{serviceCode}`
@@ -107,20 +106,14 @@ async function handleSignedPublish(req: FastifyRequest, reply: FastifyReply, ser
     if (!v) throw badRequest('missing_header', `缺少请求头 ${name}`);
   }
   if (messageId!.length > 128) throw badRequest('header_invalid', 'X-Road-Id 不超过 128 个字符');
-  const auth = parseAuthorization(header(req, 'authorization'));
-  if (!auth) throw unauthorized('signature_invalid', 'Authorization 应为 "EGOV-HMAC-SM3 keyId=…,signature=…" 或 "EGOV-SM2 keyId=…,signature=…"');
-  const at = Date.parse(date!);
-  if (Number.isNaN(at) || Math.abs(at - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) throw unauthorized('request_expired', 'Date 请求头缺失或与平台时间相差超过 5 分钟');
-  const client = await findSubsystem(ctx, { xroadId: clientId! });
-  if (!client) throw unauthorized('client_unknown', `未知的客户端子系统 ${clientId}`);
-  const key = await verificationKey(ctx, { keyId: auth.keyId });
-  if (!key || key.subsystem.id !== client.id) throw unauthorized('signature_invalid', `密钥 ${auth.keyId} 不存在、已吊销或不属于 ${clientId}`);
-  const canonical = canonicalString({
-    method: req.method, url: req.url, client: clientId!, messageId: messageId!,
-    userId: header(req, 'x-road-userid'), purpose: header(req, 'x-road-purpose'), issue: header(req, 'x-road-issue'),
-    date: date!, bodySm3: bodyHash(raw),
-  });
-  if (!verifySignature(auth, key, canonical)) throw unauthorized('signature_invalid', '请求签名无效');
+  const { client } = await authenticateSignedRequest(
+    { method: req.method, url: req.url, header: (name) => header(req, name), body: raw, now: ctx.clock.now() },
+    {
+      findClient: (xroadId) => findSubsystem(ctx, { xroadId }),
+      findKey: (keyId) => verificationKey(ctx, { keyId }),
+      fail: (code, status, message) => new AppError({ code, status, message }),
+    },
+  );
   if (client.status !== 'active') throw new AppError({ code: 'client_disabled', status: 403, message: `客户端子系统 ${clientId} 已停用` });
 
   const parts = params['*'].split('/');

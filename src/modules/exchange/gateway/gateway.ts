@@ -22,7 +22,7 @@ import { admissionFor, chinaDayWindow, minuteWindow, type LimitRule } from './ad
 import { logWriterFor, subjectDigest, type MessageRecord, type Outcome } from './message-log.ts';
 import { allowedMethods, getOpenApi, listClients, listMethods, METASERVICES, type Metaservice } from './metaservices.ts';
 import { providerAuthorization } from './provider-credentials.ts';
-import { MAX_CLOCK_SKEW_MS, bodyHash, canonicalString, parseAuthorization, verifySignature } from './signing.ts';
+import { authenticateSignedRequest, bodyHash } from './signing.ts';
 
 export const GATEWAY_PREFIX = '/exchange/r1/';
 export const CACHE_TTL_MS = 5_000;
@@ -228,23 +228,16 @@ async function processCall(ctx: Ctx, req: FastifyRequest, body: Buffer, state: C
   rec.purpose = decodeHeader(header(req, 'x-road-purpose'), 'X-Road-Purpose').slice(0, 500);
   if (!path.meta && rec.purpose.trim().length < 2) throw clientError('missing_header', 400, '请求头 X-Road-Purpose 应写明使用用途');
   if (rec.messageId.length > 128) throw clientError('header_invalid', 400, 'X-Road-Id 不超过 128 个字符');
-  const auth = parseAuthorization(header(req, 'authorization'));
-  if (!auth) throw clientError('signature_invalid', 401, 'Authorization 应为 "EGOV-HMAC-SM3 keyId=…,signature=…" 或 "EGOV-SM2 keyId=…,signature=…"');
-  const date = Date.parse(header(req, 'date')!);
-  if (Number.isNaN(date) || Math.abs(date - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) throw clientError('request_expired', 401, 'Date 请求头缺失或与网关时间相差超过 5 分钟');
-  const client = await cache.get<SubsystemView | null>(`sub:${rec.clientXroadId}`, () => findSubsystem(ctx, { xroadId: rec.clientXroadId }));
-  if (!client) throw clientError('client_unknown', 401, `未知的客户端子系统 ${rec.clientXroadId}`);
-  const key = await cache.get(`key:${auth.keyId}`, () => verificationKey(ctx, { keyId: auth.keyId }));
-  if (!key) throw clientError('signature_invalid', 401, `密钥 ${auth.keyId} 不存在或已吊销`);
-  if (key.subsystem.id !== client.id) throw clientError('signature_invalid', 401, `密钥 ${auth.keyId} 不属于 ${rec.clientXroadId}`);
-  const canonical = canonicalString({
-    method: req.method, url: req.url, client: rec.clientXroadId, messageId: rec.messageId,
-    userId: header(req, 'x-road-userid'), purpose: header(req, 'x-road-purpose'), issue: header(req, 'x-road-issue'),
-    date: header(req, 'date')!, bodySm3: bodyHash(body),
-  });
-  if (!verifySignature(auth, key, canonical)) throw clientError('signature_invalid', 401, '请求签名无效');
+  const { client, keyId } = await authenticateSignedRequest<SubsystemView>(
+    { method: req.method, url: req.url, header: (name) => header(req, name), body, now: ctx.clock.now() },
+    {
+      findClient: (xroadId) => cache.get<SubsystemView | null>(`sub:${xroadId}`, () => findSubsystem(ctx, { xroadId })),
+      findKey: (id) => cache.get(`key:${id}`, () => verificationKey(ctx, { keyId: id })),
+      fail: (code, status, message) => clientError(code, status, message),
+    },
+  );
   rec.clientSubsystemId = client.id;
-  state.keyId = auth.keyId;
+  state.keyId = keyId;
   if (client.status !== 'active') throw clientError('client_disabled', 403, `客户端子系统 ${rec.clientXroadId} 已停用`);
 
   // 2. Metaservices: signed and logged, no grant needed; the message id is still used up.

@@ -92,3 +92,45 @@ export function verifySignature(auth: ParsedAuthorization, key: { kind: 'hmac_sm
   if (key.kind !== 'sm2' || !key.publicKeyPem) return false;
   return sm2Verify(key.publicKeyPem, canonical, auth.signature);
 }
+
+/** What a signed request carries, read from its headers (the caller has checked they are present). */
+export interface SignedRequest {
+  method: string;
+  url: string;
+  header(name: string): string | undefined;
+  body: Buffer;
+  now: Date;
+}
+
+/**
+ * The one check of a signed request (gateway calls and signed topic publishing): Authorization
+ * syntax, Date within the skew, the client subsystem named in X-Road-Client, a key of that subsystem,
+ * and the signature over the canonical string. Lookups are the caller's (the gateway caches them);
+ * `fail(code, status, message)` builds the caller's error. Returns the client and the key id.
+ */
+export async function authenticateSignedRequest<C extends { id: string }>(
+  req: SignedRequest,
+  deps: {
+    findClient(xroadId: string): Promise<C | null>;
+    findKey(keyId: string): Promise<{ subsystem: { id: string }; kind: 'hmac_sm3' | 'sm2'; secret: string | null; publicKeyPem: string | null } | null>;
+    fail(code: string, status: number, message: string): Error;
+  },
+): Promise<{ client: C; keyId: string }> {
+  const clientId = req.header('x-road-client')!;
+  const auth = parseAuthorization(req.header('authorization'));
+  if (!auth) throw deps.fail('signature_invalid', 401, 'Authorization 应为 "EGOV-HMAC-SM3 keyId=…,signature=…" 或 "EGOV-SM2 keyId=…,signature=…"');
+  const date = Date.parse(req.header('date') ?? '');
+  if (Number.isNaN(date) || Math.abs(date - req.now.getTime()) > MAX_CLOCK_SKEW_MS) throw deps.fail('request_expired', 401, 'Date 请求头缺失或与网关时间相差超过 5 分钟');
+  const client = await deps.findClient(clientId);
+  if (!client) throw deps.fail('client_unknown', 401, `未知的客户端子系统 ${clientId}`);
+  const key = await deps.findKey(auth.keyId);
+  if (!key) throw deps.fail('signature_invalid', 401, `密钥 ${auth.keyId} 不存在或已吊销`);
+  if (key.subsystem.id !== client.id) throw deps.fail('signature_invalid', 401, `密钥 ${auth.keyId} 不属于 ${clientId}`);
+  const canonical = canonicalString({
+    method: req.method, url: req.url, client: clientId, messageId: req.header('x-road-id')!,
+    userId: req.header('x-road-userid'), purpose: req.header('x-road-purpose'), issue: req.header('x-road-issue'),
+    date: req.header('date')!, bodySm3: bodyHash(req.body),
+  });
+  if (!verifySignature(auth, key, canonical)) throw deps.fail('signature_invalid', 401, '请求签名无效');
+  return { client, keyId: auth.keyId };
+}
