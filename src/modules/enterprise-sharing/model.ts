@@ -3,6 +3,7 @@
  * side of market regulation's registration topic, and the tax clearance (清税) answers back.
  */
 import type { RoleDefinition } from '../../platform/module.ts';
+import { RESOURCE_CODES } from '../exchange/index.ts';
 
 export const SCOPES = {
   intakeRead: 'tax.intake.read',
@@ -100,13 +101,10 @@ export const DEMO_BUREAUS: BureauSpec[] = [
   },
 ];
 
-/**
- * Catalog codes of the two topics (the exchange's RESOURCE_CODES.enterpriseRegistrationTopic and
- * .taxClearanceTopic; the exchange's index.ts does not export RESOURCE_CODES yet).
- */
+/** Catalog codes of the two topics, as the exchange names them. */
 export const TOPIC_CODES = {
-  enterpriseRegistration: '102/002/0001',
-  taxClearance: '201/001/0001',
+  enterpriseRegistration: RESOURCE_CODES.enterpriseRegistrationTopic,
+  taxClearance: RESOURCE_CODES.taxClearanceTopic,
 } as const;
 
 /** Where the exchange delivers: paths of this module's webhook receivers. */

@@ -22,7 +22,7 @@ import { exchangePendingItems } from './services/applications.ts';
 
 // --- public service API ------------------------------------------------------------------------
 export {
-  SCOPES as EXCHANGE_SCOPES, EVENTS as EXCHANGE_EVENTS, INSTANCE, MEMBER_CLASS_LABELS, RESOURCE_KIND_LABELS, SHARE_TYPE_LABELS, OPEN_TYPE_LABELS, CATALOG_TYPE_LABELS,
+  SCOPES as EXCHANGE_SCOPES, EVENTS as EXCHANGE_EVENTS, INSTANCE, RESOURCE_CODES, MEMBER_CLASS_LABELS, RESOURCE_KIND_LABELS, SHARE_TYPE_LABELS, OPEN_TYPE_LABELS, CATALOG_TYPE_LABELS,
   type MemberClass, type ResourceKind, type ShareType, type OpenType, type CatalogType,
 } from './model.ts';
 export {
