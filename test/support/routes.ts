@@ -18,3 +18,24 @@ export function routeSpy(): { spy: ModuleDefinition; registered: string[] } {
   };
   return { spy, registered };
 }
+
+/** A request body for a permission case: JSON, a form with the session's CSRF token, or multipart. */
+export interface Body {
+  payload: string | Buffer;
+  contentType: string;
+}
+
+export const json = (o: unknown): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
+
+export const form = (s: { csrf: string }, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
+
+/** multipart/form-data with plain fields and files (sent as application/octet-stream). */
+export function multipart(parts: { name: string; value?: string; filename?: string; content?: string }[]): Body {
+  const boundary = '----egovperm7d2f';
+  const chunks = parts.map((p) =>
+    p.filename
+      ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n${p.content}\r\n`
+      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`,
+  );
+  return { payload: Buffer.from(`${chunks.join('')}--${boundary}--\r\n`), contentType: `multipart/form-data; boundary=${boundary}` };
+}

@@ -13,7 +13,7 @@ import { directoryModule } from './index.ts';
 import { SCOPES } from './model.ts';
 import { connectUnit } from './services/links.ts';
 import { makeUnit, multipartBody } from './test-helpers.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 
 type UserKey = 'unitReader' | 'unitWriter' | 'netReader' | 'netWriter' | 'anonymous';
 const SCOPES_OF: Record<Exclude<UserKey, 'anonymous'>, string[]> = {
@@ -29,10 +29,6 @@ const sessions = {} as Record<UserKey, Session>;
 const ids: Record<string, string> = {};
 let seq = 0;
 
-interface Body {
-  payload: string | Buffer;
-  contentType: string;
-}
 
 interface RouteCase {
   route: string;
@@ -44,8 +40,6 @@ interface RouteCase {
   body?: (s: Session) => Body;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 const uniqueName = (prefix: string) => `${prefix}${(seq += 1)}`;
 
 const CASES: RouteCase[] = [

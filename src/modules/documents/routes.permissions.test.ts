@@ -30,7 +30,7 @@ import {
 import { SCOPES } from './model.ts';
 import { documentsModules, draftInput, makeWorld, multipartBody, postsOf, type Unit, type World } from './test-helpers.ts';
 import { createDraft } from './services/outgoing.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'drafter' | 'reviewer' | 'signer' | 'sealer' | 'zzSealer' | 'lySealer' | 'zzClerk' | 'zzHandler' | 'zzLeader' | 'other' | 'anonymous';
 
@@ -42,10 +42,6 @@ const actors = {} as Record<Exclude<UserKey, 'anonymous'>, Actor>;
 let hn: ReturnType<typeof postsOf>;
 let zz: ReturnType<typeof postsOf>;
 
-interface Body {
-  payload: string | Buffer;
-  contentType: string;
-}
 
 interface RouteCase {
   route: string;
@@ -58,8 +54,6 @@ interface RouteCase {
   body?: (s: Session) => Body | Promise<Body>;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 const ctxOf = (a: Actor) => tp.ctx(a);
 
 function actorOf(user: TestUser, name: string, unit: Unit, scopes: string[]): Actor {

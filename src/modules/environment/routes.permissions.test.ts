@@ -16,7 +16,7 @@ import { drainAggregationQueue, makeUscc, registerPoint, storeUploads, type Poin
 import { raiseAlarm } from './services/alarms.ts';
 import { SCOPES, dayStart } from './model.ts';
 import { packet } from './test-helpers.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'admin' | 'handler' | 'zzReader' | 'other' | 'anonymous';
 
@@ -27,10 +27,6 @@ let point: Point;
 const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 
-interface Body {
-  payload: string;
-  contentType: string;
-}
 interface RouteCase {
   route: string;
   url: () => Promise<string>;
@@ -40,8 +36,6 @@ interface RouteCase {
   body?: (s: Session) => Body | Promise<Body>;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 
 let seq = 0;
 const nextMn = () => `ABCDEF0000000000${String(++seq).padStart(8, '0')}`;

@@ -12,7 +12,7 @@ import type { TestPlatform } from '../../../test/support/platform.ts';
 import { deploymentModules, startTestPlatform } from '../../../test/support/platform.ts';
 import { anonymousSession, createStaff, loginAs, type Session } from '../../../test/support/identity.ts';
 import { ensureTestUnits, type TestUnits } from '../../../test/support/units.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 import { generateSm2KeyPair } from '../../platform/crypto/index.ts';
 import {
   createGroup, createMember, createSubsystem, grantAccess, issueHmacCredential, publishResource, submitApplication, type ResourceInput, type SubsystemView,
@@ -29,10 +29,6 @@ const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 const fx = {} as { providerSys: SubsystemView; consumerSys: SubsystemView; conditionalId: string; groupId: string; applicationId: string };
 
-interface Body {
-  payload: string | Buffer;
-  contentType: string;
-}
 interface RouteCase {
   route: string;
   url: () => Promise<string>;
@@ -42,8 +38,6 @@ interface RouteCase {
   body?: (s: Session) => Body | Promise<Body>;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 
 let seq = 0;
 const resource = (over: Partial<ResourceInput> = {}): ResourceInput => {

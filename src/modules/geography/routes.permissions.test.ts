@@ -14,7 +14,7 @@ import { systemActor } from '../../platform/context.ts';
 import { assignRole, createRole, createServiceAccount, issueApiKey } from '../identity/index.ts';
 import { createLayer, importFeatures, listFeatures } from './index.ts';
 import { SCOPES } from './model.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form, multipart } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'manager' | 'other' | 'anonymous';
 
@@ -23,10 +23,6 @@ let units: TestUnits;
 const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 
-interface Body {
-  payload: string | Buffer;
-  contentType: string;
-}
 interface RouteCase {
   route: string;
   url: () => Promise<string>;
@@ -36,17 +32,6 @@ interface RouteCase {
   body?: (s: Session) => Body | Promise<Body>;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
-function multipart(parts: { name: string; value?: string; filename?: string; content?: string }[]): Body {
-  const boundary = '----egovgeo7d2f';
-  const chunks = parts.map((p) =>
-    p.filename
-      ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n${p.content}\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`,
-  );
-  return { payload: Buffer.from(`${chunks.join('')}--${boundary}--\r\n`), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 const point = (id: string, lng = 113.65, lat = 34.75) => ({ type: 'FeatureCollection', features: [{ type: 'Feature', id, geometry: { type: 'Point', coordinates: [lng, lat] }, properties: { name: id } }] });
 
 let seq = 0;

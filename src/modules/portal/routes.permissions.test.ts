@@ -26,7 +26,7 @@ import {
   submitArticle,
   writeMessage,
 } from './index.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 
 type UserKey = 'editor' | 'reviewer' | 'officer' | 'leader' | 'admin' | 'other' | 'citizen' | 'anonymous';
 
@@ -39,10 +39,6 @@ let officerActor: Actor;
 const cols: Record<string, string> = {};
 let shared: { article: string; solicitation: string; survey: string } = { article: '', solicitation: '', survey: '' };
 
-interface Body {
-  payload: string;
-  contentType: string;
-}
 interface RouteCase {
   route: string;
   url: () => Promise<string>;
@@ -53,8 +49,6 @@ interface RouteCase {
   host?: string;
 }
 
-const json = (o: object): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 const sys = () => tp.ctx();
 
 async function draft(): Promise<string> {

@@ -18,7 +18,7 @@ import { residentIdCheckChar, usccCheckChar } from '../../platform/identifiers/i
 import { cancelImportJob, createImportJob, getImportJob, type ImportDefinition } from '../../platform/imports/index.ts';
 import { deploymentModules } from '../../../test/support/platform.ts';
 import { PERSON_IMPORT, REGISTRY_SCOPES as S, recordPersonEvent, registerEntity } from './index.ts';
-import { routeSpy } from '../../../test/support/routes.ts';
+import { routeSpy, type Body, json, form } from '../../../test/support/routes.ts';
 
 type UserKey = 'reader' | 'clerk' | 'registrar' | 'other' | 'anonymous';
 
@@ -28,10 +28,6 @@ const { spy, registered } = routeSpy();
 const sessions = {} as Record<UserKey, Session>;
 const users = {} as Record<Exclude<UserKey, 'anonymous'>, TestUser>;
 
-interface Body {
-  payload: string | Buffer;
-  contentType: string;
-}
 interface RouteCase {
   route: string;
   url: () => Promise<string>;
@@ -51,8 +47,6 @@ const SCOPES_OF: Record<Exclude<UserKey, 'anonymous'>, string[]> = {
   other: ['directory.unit.read'],
 };
 
-const json = (o: unknown): Body => ({ payload: JSON.stringify(o), contentType: 'application/json' });
-const form = (s: Session, o: Record<string, string>): Body => ({ payload: new URLSearchParams({ _csrf: s.csrf, ...o }).toString(), contentType: 'application/x-www-form-urlencoded' });
 function multipart(parts: ({ name: string; value: string } | { name: string; filename: string; content: string })[]): Body {
   const boundary = `----egovreg${randomBytes(8).toString('hex')}`;
   const chunks: string[] = [];
